@@ -1,0 +1,91 @@
+"""Composition root: the only place where the bot, dispatcher, middlewares and services are put together."""
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from db.migrate import upgrade
+from db.session import create_engine, create_sessionmaker
+from handlers import create_routers
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # Every text we send is HTML; user-supplied values are escaped where they are inserted.
+    return Bot(settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(
+    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock
+) -> Dispatcher:
+    # Event isolation handles one user's updates one at a time, so a double tap cannot race itself.
+    dispatcher = Dispatcher(events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n)
+    # Order: a session first, then the user (needs the session), then the language (needs the user).
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(UserMiddleware(clock, settings.default_locale))
+    UserLocaleMiddleware(i18n).setup(dispatcher)
+    # Every button press is answered exactly once, even when its handler fails (Telegram requires it).
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_routers(*create_routers())
+    return dispatcher
+
+
+@dataclass
+class Application:
+    """Everything a running bot consists of; `run` in production, started and stopped by tests."""
+
+    settings: Settings
+    engine: AsyncEngine
+    bot: Bot
+    dispatcher: Dispatcher
+    i18n: I18n
+
+    async def prepare(self) -> None:
+        await upgrade(self.engine)
+        await register_commands(self.bot, self.i18n)
+
+    async def poll(self, handle_signals: bool = False) -> None:
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def create_application(settings: Settings, clock: Clock | None = None) -> Application:
+    engine = create_engine(settings.database_url)
+    i18n = create_i18n(settings.default_locale)
+    dispatcher = create_dispatcher(settings, create_sessionmaker(engine), i18n, clock or SystemClock())
+    return Application(settings, engine, create_bot(settings), dispatcher, i18n)
+
+
+async def run(settings: Settings) -> None:
+    app = create_application(settings)
+    try:
+        await app.prepare()
+        me = await app.bot.get_me()
+        log.info("polling as @%s", me.username)
+        await app.poll(handle_signals=True)
+    finally:
+        await app.close()

@@ -1,0 +1,51 @@
+"""Per-update middlewares: one database session per update and the current user's row."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, User
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot import users
+from bot.clock import Clock
+from bot.languages import negotiate
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Everything an update changes is committed together, or rolled back together on error."""
+
+    def __init__(self, sessionmaker: async_sessionmaker) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.sessionmaker() as session:
+            data["session"] = session
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
+
+
+class UserMiddleware(BaseMiddleware):
+    """Loads (or creates) the resident behind a private-chat update and marks them as seen."""
+
+    def __init__(self, clock: Clock, default_locale: str) -> None:
+        self.clock = clock
+        self.default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        telegram_user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        # Group chats are not served; only people talking to the bot privately get a profile.
+        if telegram_user and not telegram_user.is_bot and (chat is None or chat.type == ChatType.PRIVATE):
+            guessed = negotiate(telegram_user.language_code, self.default_locale)
+            user = await users.touch(data["session"], telegram_user.id, guessed, self.clock.now())
+            data["user"], data["user_language"] = user, user.language
+        return await handler(event, data)

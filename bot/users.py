@@ -1,0 +1,52 @@
+"""Residents' profile service: first contact, language choice and consent, activity flag, roles."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.languages import LANGUAGES
+from db import users as queries
+from db.models import User
+
+
+async def touch(session: AsyncSession, user_id: int, guessed_language: str, now: datetime) -> User:
+    """Record that the user wrote now; a new user starts in the language Telegram suggested."""
+    user = await queries.get_or_create_user(session, user_id, guessed_language, now)
+    user.last_seen = now
+    return user
+
+
+def is_onboarded(user: User) -> bool:
+    return user.consent_at is not None
+
+
+async def choose_language(user: User, language: str, now: datetime) -> bool:
+    """Store the language; the first choice, made under the privacy notice, is the consent. True then."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    user.language = language
+    first_time = user.consent_at is None
+    if first_time:
+        user.consent_at = now
+    return first_time
+
+
+async def set_active(session: AsyncSession, user_id: int, active: bool) -> None:
+    await queries.set_active(session, user_id, active)
+
+
+@dataclass(frozen=True)
+class ResidentCounts:
+    total: int
+    inactive: int
+    by_language: dict[str, int]
+
+
+async def resident_counts(session: AsyncSession) -> ResidentCounts:
+    by_language = await queries.count_users_by_language(session)
+    return ResidentCounts(
+        total=sum(by_language.values()),
+        inactive=await queries.count_inactive_users(session),
+        by_language={code: by_language.get(code, 0) for code in LANGUAGES},
+    )

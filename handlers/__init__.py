@@ -1,0 +1,17 @@
+"""Thin aiogram routers, one module per feature; `create_routers` fixes their order in one place."""
+
+from aiogram import Router
+
+from handlers import admin, errors, fallback, help, membership, start
+
+
+def create_routers() -> list[Router]:
+    # Order matters: feature routers first, the catch-all fallback last; errors sees every failure.
+    return [
+        errors.create_router(),
+        membership.create_router(),
+        start.create_router(),
+        help.create_router(),
+        admin.create_router(),
+        fallback.create_router(),
+    ]

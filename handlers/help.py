@@ -1,0 +1,80 @@
+"""/help and /privacy: what the bot does and what it stores, each with a way back to the menu."""
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import RESIDENT_COMMANDS
+from bot.config import Settings
+from bot.i18n import format_day
+from db.models import User
+from handlers.common import reply
+from handlers.menu import MenuCallback, back_to_menu_markup
+
+CONTACT_CENTRE = "031-365 00 00"
+
+
+def help_text() -> str:
+    commands = "\n".join(f"/{spec.command} – {spec.description}" for spec in RESIDENT_COMMANDS)
+    return "\n\n".join(
+        (
+            _(
+                "I am the digital assistant of Norra Hisingen: Backa, Brunnsbo, Kärra, Rödbo, Tuve, "
+                "Säve and the areas around them."
+            ),
+            commands,
+            _("In an emergency, call 112. For other questions, the city's contact centre can help: {phone}.")
+            .format(phone=CONTACT_CENTRE),
+        )
+    )
+
+
+def privacy_text(user: User, settings: Settings) -> str:
+    since = format_day(user.first_seen, user.language, settings.tz)
+    return "\n\n".join(
+        (
+            _("<b>Your data</b>"),
+            _(
+                "The district administration of Norra Hisingen, City of Gothenburg, is responsible for this "
+                "service."
+            ),
+            _(
+                "What I store about you: your Telegram user ID, the language you chose, when you first and last "
+                "wrote to me, and when you accepted this notice. I need this to answer you in your language. "
+                "I do not keep the messages you write to me."
+            ),
+            _(
+                "Who can see it: only the people who run the service. It is never sold and never used for "
+                "advertising."
+            ),
+            _("You have used this service since {date}.").format(date=since),
+            _("Questions about your data? Call the city's contact centre: {phone}.").format(phone=CONTACT_CENTRE),
+        )
+    )
+
+
+async def show_help(message: Message) -> None:
+    await message.answer(help_text(), reply_markup=back_to_menu_markup())
+
+
+async def help_from_menu(callback: CallbackQuery) -> None:
+    await reply(callback, help_text(), back_to_menu_markup())
+
+
+async def show_privacy(message: Message, user: User, settings: Settings) -> None:
+    await message.answer(privacy_text(user, settings), reply_markup=back_to_menu_markup())
+
+
+async def privacy_from_menu(callback: CallbackQuery, user: User, settings: Settings) -> None:
+    await reply(callback, privacy_text(user, settings), back_to_menu_markup())
+
+
+def create_router() -> Router:
+    router = Router(name="help")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_privacy, Command("privacy"))
+    router.callback_query.register(help_from_menu, MenuCallback.filter(F.action == "help"))
+    router.callback_query.register(privacy_from_menu, MenuCallback.filter(F.action == "privacy"))
+    return router

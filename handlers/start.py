@@ -1,0 +1,105 @@
+"""/start, the language choice (which is also the privacy consent), /language and the main menu."""
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import roles, users
+from bot.clock import Clock
+from bot.commands import register_admin_commands
+from bot.config import Settings
+from bot.languages import LANGUAGES
+from db.models import User
+from handlers.common import remove_buttons, reply
+from handlers.menu import MenuCallback, main_menu_markup, main_menu_text, stale_button
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    code: str
+
+
+def language_markup() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code, own_name in LANGUAGES.items():
+        builder.button(text=own_name, callback_data=LanguageCallback(code=code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def privacy_notice() -> str:
+    return _(
+        "🔒 I store your Telegram user ID, your language and when you last wrote to me, "
+        "so that I can answer you. Nothing is sold or used for advertising.\n"
+        "Read more about your data and your rights: /privacy"
+    )
+
+
+async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Settings) -> None:
+    if roles.is_admin(user.id, settings):
+        await register_admin_commands(bot, i18n, user.id)
+    if not users.is_onboarded(user):
+        greeting = _(
+            "Hello! I am the digital assistant of Norra Hisingen. "
+            "I can tell you about local services and activities in your own language."
+        )
+        await message.answer(f"{greeting}\n\n{_('Which language do you want me to use?')}",
+                             reply_markup=language_markup())
+        return
+    await message.answer(f"{_('Welcome back!')}\n\n{main_menu_text()}", reply_markup=main_menu_markup())
+
+
+async def ask_language(message: Message) -> None:
+    await message.answer(_("Which language do you want me to use?"), reply_markup=language_markup())
+
+
+async def language_from_menu(callback: CallbackQuery) -> None:
+    await reply(callback, _("Which language do you want me to use?"), language_markup())
+
+
+async def language_chosen(
+    callback: CallbackQuery,
+    callback_data: LanguageCallback,
+    callback_answer: CallbackAnswer,
+    user: User,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    if callback_data.code not in LANGUAGES:
+        # Forged data: treat it like any stale button.
+        await stale_button(callback, callback_answer)
+        return
+    if users.is_onboarded(user) and user.language == callback_data.code:
+        # Nothing changes (a double tap, or the same language again): a quiet toast, no repeated messages.
+        # The buttons are left alone: after a double tap the first press has already removed them.
+        callback_answer.text = LANGUAGES[user.language]
+        return
+    first_time = await users.choose_language(user, callback_data.code, clock.now())
+    # Everything from here on is in the newly chosen language.
+    with i18n.use_locale(user.language):
+        await remove_buttons(callback)
+        confirmation = _("Done! From now on I will write to you in English.")
+        if first_time:
+            confirmation = f"{confirmation}\n\n{privacy_notice()}"
+        await reply(callback, confirmation)
+        await reply(callback, main_menu_text(), main_menu_markup())
+    callback_answer.text = LANGUAGES[user.language]
+
+
+async def menu_pressed(callback: CallbackQuery) -> None:
+    await reply(callback, main_menu_text(), main_menu_markup())
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(ask_language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageCallback.filter())
+    router.callback_query.register(language_from_menu, MenuCallback.filter(F.action == "language"))
+    router.callback_query.register(menu_pressed, MenuCallback.filter(F.action == "menu"))
+    return router
