@@ -151,6 +151,14 @@ class ApiMethods(EmulatorState):
             p, "sendVenue", text=None, html=None, reply_markup=markup, location=location, venue=venue
         )
 
+    @handles("sendContact")
+    async def _send_contact(self, p: dict) -> dict:
+        contact = {"phone_number": p["phone_number"], "first_name": p["first_name"]}
+        if "last_name" in p:
+            contact["last_name"] = p["last_name"]
+        markup = self._reply_markup(p)
+        return self._new_message(p, "sendContact", text=None, html=None, reply_markup=markup, contact=contact)
+
     @handles("sendChatAction")
     async def _send_chat_action(self, p: dict) -> bool:
         # A chat action is not a message, so it is not flood-limited.

@@ -19,6 +19,7 @@ class BotMessage:
     filename: str | None = None
     location: tuple[float, float] | None = None
     venue: dict | None = None
+    contact: dict | None = None
     edited: bool = False
     deleted: bool = False
     date: int = 0

@@ -20,7 +20,7 @@ SPEC_PATH = Path(__file__).with_name("methods.json")
 IMPLEMENTED_METHODS = tuple(
     "getMe getUpdates deleteWebhook getWebhookInfo logOut close "
     "sendMessage editMessageText editMessageReplyMarkup editMessageCaption answerCallbackQuery "
-    "deleteMessage sendPhoto sendDocument sendLocation sendVenue sendChatAction "
+    "deleteMessage sendPhoto sendDocument sendLocation sendVenue sendContact sendChatAction "
     "setMyCommands getMyCommands deleteMyCommands setChatMenuButton".split()
 )
 

@@ -125,6 +125,8 @@ class EmulatorState:
             result["document"] = self._document(message)
         if message.venue is not None:
             result["venue"] = message.venue
+        if message.contact is not None:
+            result["contact"] = message.contact
         if message.location is not None:
             result["location"] = {"latitude": message.location[0], "longitude": message.location[1]}
         if message.text is not None:
