@@ -6,6 +6,7 @@ import logging
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError
 from db.migrate import DatabaseUnavailable
 
 EXIT_CONFIG = 2
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
             return check()
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ContentError as error:
+        print(f"Content error: {' | '.join(error.problems)}", file=sys.stderr)
         return EXIT_CONFIG
     except DatabaseUnavailable as error:
         print(f"Database error: {error}", file=sys.stderr)

@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
@@ -32,10 +33,12 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(
-    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock
+    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock, content: ContentStore
 ) -> Dispatcher:
     # Event isolation handles one user's updates one at a time, so a double tap cannot race itself.
-    dispatcher = Dispatcher(events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n)
+    dispatcher = Dispatcher(
+        events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content
+    )
     # Order: a session first, then the user (needs the session), then the language (needs the user).
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(UserMiddleware(clock, settings.default_locale))
@@ -73,10 +76,14 @@ class Application:
         await self.engine.dispose()
 
 
-def create_application(settings: Settings, clock: Clock | None = None) -> Application:
+def create_application(
+    settings: Settings, clock: Clock | None = None, content: ContentStore | None = None
+) -> Application:
+    # Content is checked before anything starts: a broken file at start-up is a clear error, not a crash later.
+    content = content or ContentStore()
     engine = create_engine(settings.database_url)
     i18n = create_i18n(settings.default_locale)
-    dispatcher = create_dispatcher(settings, create_sessionmaker(engine), i18n, clock or SystemClock())
+    dispatcher = create_dispatcher(settings, create_sessionmaker(engine), i18n, clock or SystemClock(), content)
     return Application(settings, engine, create_bot(settings), dispatcher, i18n)
 
 

@@ -22,6 +22,7 @@ class CommandSpec:
 
 RESIDENT_COMMANDS = (
     CommandSpec("start", __("Start again and show the menu")),
+    CommandSpec("services", __("Find a local service")),
     CommandSpec("help", __("What I can do")),
     CommandSpec("language", __("Change language")),
     CommandSpec("privacy", __("What I store about you")),

@@ -35,6 +35,7 @@ class TerminalChat:
         self.person = "resident"
         self.buttons: list[tuple[int, dict]] = []  # (message_id, button) of the latest keyboard
         self.last_activity = 0.0
+        self.printed: dict[tuple[int, int], str | None] = {}  # what each message looked like when shown
         for person in PEOPLE.values():
             emulator.add_user(person["user_id"], first_name=person["first_name"], language_code=language_code)
         emulator.on_bot_message(self.show)
@@ -47,9 +48,17 @@ class TerminalChat:
         self.last_activity = asyncio.get_running_loop().time()
         if message.chat_id != self.user_id:
             return
+        shown = (message.chat_id, message.message_id)
+        if message.edited and self.printed.get(shown) == message.text:
+            return  # only its buttons were taken away; the text on screen is still right
+        self.printed[shown] = message.text
         lines = [f"bot › {line}" for line in (message.text or f"[{message.method}]").splitlines() or [""]]
-        if message.venue or message.location:
-            lines.append(f"      📍 {message.venue or message.location}")
+        if message.venue:
+            lines.append(f"      📍 {message.venue['title']}, {message.venue['address']} {message.location}")
+        elif message.location:
+            lines.append(f"      📍 {message.location}")
+        if message.contact:
+            lines.append(f"      📇 {message.contact['first_name']}: {message.contact['phone_number']}")
         if message.filename:
             lines.append(f"      📎 {message.filename}")
         buttons = message.inline_buttons()

@@ -50,3 +50,8 @@ async def resident_counts(session: AsyncSession) -> ResidentCounts:
         inactive=await queries.count_inactive_users(session),
         by_language={code: by_language.get(code, 0) for code in LANGUAGES},
     )
+
+
+async def languages_of(session: AsyncSession, user_ids: frozenset[int]) -> dict[int, str]:
+    """The chosen language of each of these users who has one (for messages outside an update)."""
+    return await queries.languages_of(session, user_ids)

@@ -54,3 +54,10 @@ async def grant_role(
         .on_conflict_do_nothing(index_elements=[Role.user_id, Role.role, Role.scope])
     )
     await session.execute(statement)
+
+
+async def languages_of(session: AsyncSession, user_ids: frozenset[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.language).where(User.id.in_(user_ids)))
+    return {user_id: language for user_id, language in rows.all()}

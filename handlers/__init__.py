@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import admin, errors, fallback, help, membership, start
+from handlers import admin, errors, fallback, help, membership, questions, services, start
 
 
 def create_routers() -> list[Router]:
@@ -13,5 +13,7 @@ def create_routers() -> list[Router]:
         start.create_router(),
         help.create_router(),
         admin.create_router(),
+        services.create_router(),
+        questions.create_router(),
         fallback.create_router(),
     ]

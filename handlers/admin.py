@@ -1,8 +1,14 @@
 """/admin for administrators: how many residents use the bot, by language. Others never see it."""
 
-from aiogram import F, Router
+from contextlib import suppress
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, Filter
-from aiogram.types import Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,14 +16,25 @@ from bot import roles, users
 from bot.config import Settings
 from bot.i18n import ngettext
 from bot.languages import LANGUAGES
+from bot.library import ContentStore
+from handlers.common import reply
 from handlers.menu import back_to_menu_markup
 
 
 class IsAdmin(Filter):
-    """Checked on every update, so a revoked admin's old keyboard does nothing."""
+    """Checked on every update and every button press, so a revoked admin's old keyboard does nothing."""
 
-    async def __call__(self, message: Message, settings: Settings) -> bool:
-        return message.from_user is not None and roles.is_admin(message.from_user.id, settings)
+    async def __call__(self, event: Message | CallbackQuery, settings: Settings) -> bool:
+        return event.from_user is not None and roles.is_admin(event.from_user.id, settings)
+
+
+class AdminCallback(CallbackData, prefix="adm"):
+    action: str
+
+
+def overview_markup() -> InlineKeyboardMarkup:
+    reload = InlineKeyboardButton(text=_("🔄 Reload content"), callback_data=AdminCallback(action="reload").pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[reload], *back_to_menu_markup().inline_keyboard])
 
 
 async def overview(message: Message, session: AsyncSession) -> None:
@@ -34,11 +51,30 @@ async def overview(message: Message, session: AsyncSession) -> None:
         _("By language:"),
         *(f"{LANGUAGES[code]}: {count}" for code, count in counts.by_language.items()),
     ]
-    await message.answer("\n".join(lines), reply_markup=back_to_menu_markup())
+    await message.answer("\n".join(lines), reply_markup=overview_markup())
+
+
+async def reload_content(callback: CallbackQuery, bot: Bot, content: ContentStore, settings: Settings,
+                         i18n: I18n, session: AsyncSession) -> None:
+    problem = content.reload()
+    if problem is None:
+        library = content.current
+        await reply(callback, _("Content reloaded: {services} services and {faq} questions and answers.").format(
+            services=len(library.services), faq=len(library.faq)))
+        return
+    # Every admin hears of it, in their own language: the bot keeps running on the last good content.
+    languages = await users.languages_of(session, settings.admin_ids)
+    for admin_id in settings.admin_ids:
+        text = i18n.gettext("The content was NOT reloaded; the bot keeps using the last good version. "
+                            "Problem:", locale=languages.get(admin_id, i18n.default_locale))
+        with suppress(TelegramAPIError):
+            await bot.send_message(admin_id, f"{text}\n<code>{escape(problem[:3000])}</code>")
 
 
 def create_router() -> Router:
     router = Router(name="admin")
     router.message.filter(F.chat.type == "private", IsAdmin())
+    router.callback_query.filter(IsAdmin())
     router.message.register(overview, Command("admin"))
+    router.callback_query.register(reload_content, AdminCallback.filter(F.action == "reload"))
     return router

@@ -24,6 +24,7 @@ def help_text() -> str:
                 "Säve and the areas around them."
             ),
             commands,
+            _("You can also just write your question in your own words, in your own language."),
             _("In an emergency, call 112. For other questions, the city's contact centre can help: {phone}.")
             .format(phone=CONTACT_CENTRE),
         )

@@ -16,6 +16,7 @@ class MenuCallback(CallbackData, prefix="m"):
 
 # (action, label) in display order; each feature adds its entry here and handles MenuCallback(action=...).
 MENU_ITEMS = (
+    ("services", __("🏛 Services")),
     ("help", __("❓ Help")),
     ("language", __("🌐 Language")),
     ("privacy", __("🔒 Privacy")),
@@ -23,7 +24,7 @@ MENU_ITEMS = (
 
 
 def main_menu_text() -> str:
-    return _("What can I help you with? Choose a topic below.")
+    return _("What can I help you with? Choose below, or just write your question in your own words.")
 
 
 def main_menu_markup() -> InlineKeyboardMarkup:

@@ -47,10 +47,12 @@ async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Se
             "Hello! I am the digital assistant of Norra Hisingen. "
             "I can tell you about local services and activities in your own language."
         )
-        await message.answer(f"{greeting}\n\n{_('Which language do you want me to use?')}",
+        question = _("Which language do you want me to use?")
+        await message.answer(f"{greeting}\n\n{question}",
                              reply_markup=language_markup())
         return
-    await message.answer(f"{_('Welcome back!')}\n\n{main_menu_text()}", reply_markup=main_menu_markup())
+    welcome = _("Welcome back!")
+    await message.answer(f"{welcome}\n\n{main_menu_text()}", reply_markup=main_menu_markup())
 
 
 async def ask_language(message: Message) -> None:

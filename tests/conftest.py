@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import Application, create_application
 from bot.config import Settings
 from bot.emulator import TelegramEmulator
+from bot.library import ContentStore
 from db.session import create_engine, create_sessionmaker
 from tests.support import TOKEN, FakeClock, Resident, assert_no_rejections
 
@@ -59,10 +60,23 @@ def settings(emulator: TelegramEmulator, clean_database: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def shipped_content() -> ContentStore:
+    """The content in content/, loaded once: tests only read it (a reload test makes its own store)."""
+    return ContentStore()
+
+
 @pytest.fixture
-async def app(settings: Settings, emulator: TelegramEmulator, clock: FakeClock) -> AsyncIterator[Application]:
+def content(shipped_content: ContentStore) -> ContentStore:
+    return shipped_content
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, emulator: TelegramEmulator, clock: FakeClock, content: ContentStore
+) -> AsyncIterator[Application]:
     """The real bot, migrated and long-polling the emulator over HTTP."""
-    application = create_application(settings, clock)
+    application = create_application(settings, clock, content)
     await application.prepare()
     started = asyncio.Event()
     application.dispatcher.startup.register(started.set)

@@ -98,3 +98,15 @@ def test_catalogs_load_from_po_sources_without_a_compile_step(tmp_path: Path) ->
     assert i18n.gettext("Which language do you want me to use?", locale="sv") != (
         i18n.gettext("Which language do you want me to use?", locale="en")
     )
+
+
+def test_no_translation_call_hides_inside_an_f_string() -> None:
+    # Babel cannot see _("…") inside f"{…}" on Python 3.11, so such a text would never be translated.
+    hidden = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for folder in ("bot", "handlers")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""f["'].*\{_\(""", line)
+    ]
+    assert not hidden, hidden

@@ -16,7 +16,7 @@ def t(message: str, locale: str) -> str:
 
 CHOOSE = "Which language do you want me to use?"
 DONE = "Done! From now on I will write to you in English."
-MENU = "What can I help you with? Choose a topic below."
+MENU = "What can I help you with? Choose below, or just write your question in your own words."
 
 
 async def test_amina_starts_in_arabic_from_her_phone_language(resident_factory, db) -> None:
@@ -31,8 +31,8 @@ async def test_amina_starts_in_arabic_from_her_phone_language(resident_factory, 
     confirmation = await amina.expect(t(DONE, "ar"), "/privacy")
     assert "🔒" in confirmation.text, "the two-line privacy notice comes with the first choice"
     menu = await amina.expect(t(MENU, "ar"))
-    assert [b["text"] for b in menu.inline_buttons()] == [t("❓ Help", "ar"), t("🌐 Language", "ar"),
-                                                          t("🔒 Privacy", "ar")]
+    assert [b["text"] for b in menu.inline_buttons()] == [t("🏛 Services", "ar"), t("❓ Help", "ar"),
+                                                          t("🌐 Language", "ar"), t("🔒 Privacy", "ar")]
     assert greeting.reply_markup is None or not greeting.inline_buttons(), "spent language buttons are removed"
 
     user = await db.get(User, 101)
