@@ -107,3 +107,14 @@ class Resident:
         answer = await self.emulator.wait_for_callback_answer(query_id)
         assert_no_rejections(self.emulator)
         return answer
+
+
+async def onboarded(resident_factory, user_id: int, language: str, label: str) -> Resident:  # noqa: ANN001
+    """A resident who has said /start and chosen the language labelled `label`; the menu is on screen."""
+    resident = resident_factory(user_id, language_code=language)
+    resident.send("/start")
+    await resident.expect()
+    await resident.press(label)
+    await resident.expect()
+    await resident.expect()
+    return resident

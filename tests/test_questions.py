@@ -10,8 +10,8 @@ import yaml
 from bot import PROJECT_ROOT
 from bot.library import ContentStore
 from tests.conftest import ADMIN_ID
+from tests.support import onboarded
 from tests.test_first_conversation import t
-from tests.test_services import onboarded
 
 QUESTIONS = [
     # (language the resident chose, the question, a text the answer must contain, the language it comes in)

@@ -3,19 +3,10 @@
 from datetime import UTC, datetime
 
 from bot.library import load_library
+from tests.support import onboarded
 from tests.test_first_conversation import MENU, t
 
 CHOOSE_KIND = "Which kind of service are you looking for?"
-
-
-async def onboarded(resident_factory, user_id: int, language: str, label: str):  # noqa: ANN001, ANN201
-    resident = resident_factory(user_id, language_code=language)
-    resident.send("/start")
-    await resident.expect()
-    await resident.press(label)
-    await resident.expect()
-    await resident.expect(t(MENU, language))
-    return resident
 
 
 def label(library, category_id: str, locale: str) -> str:  # noqa: ANN001

@@ -5,22 +5,12 @@ import logging
 from sqlalchemy import select, text
 
 from db.models import User
-from tests.support import assert_no_rejections, eventually
+from tests.support import assert_no_rejections, eventually, onboarded
 from tests.test_first_conversation import MENU, t
 
 NOT_TEXT = "Thank you! I can only read text. Please write to me, or choose from the menu."
 STALE = "This button no longer works. Here is the menu."
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-
-
-async def onboarded(resident_factory, user_id: int, language: str, label: str):  # noqa: ANN001, ANN201
-    resident = resident_factory(user_id, language_code=language)
-    resident.send("/start")
-    await resident.expect()
-    await resident.press(label)
-    await resident.expect()
-    await resident.expect(t(MENU, language))
-    return resident
 
 
 async def test_stickers_voice_photos_and_other_media_get_a_friendly_answer(resident_factory) -> None:
