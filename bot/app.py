@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.flood import FloodGuard
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
@@ -42,6 +44,9 @@ def create_dispatcher(
     # Order: a session first, then the user (needs the session), then the language (needs the user).
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(UserMiddleware(clock, settings.default_locale))
+    dispatcher.update.outer_middleware(FloodGuard(
+        clock, settings.flood_limit, timedelta(seconds=settings.flood_window_seconds),
+        timedelta(seconds=settings.flood_pause_seconds)))
     UserLocaleMiddleware(i18n).setup(dispatcher)
     # Every button press is answered exactly once, even when its handler fails (Telegram requires it).
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())

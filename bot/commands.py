@@ -26,6 +26,8 @@ RESIDENT_COMMANDS = (
     CommandSpec("help", __("What I can do")),
     CommandSpec("language", __("Change language")),
     CommandSpec("privacy", __("What I store about you")),
+    CommandSpec("mydata", __("See everything stored about you")),
+    CommandSpec("forget", __("Delete everything stored about you")),
 )
 ADMIN_COMMANDS = (CommandSpec("admin", __("Overview for administrators")),)
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Stockholm"
     default_locale: str = "sv"
+    # Flood guard: more than FLOOD_LIMIT updates within FLOOD_WINDOW_SECONDS pauses that user.
+    flood_limit: int = Field(default=20, ge=1)
+    flood_window_seconds: float = Field(default=10, gt=0)
+    flood_pause_seconds: float = Field(default=30, ge=0)
 
     @field_validator("bot_token")
     @classmethod

@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import admin, errors, fallback, help, membership, questions, services, start
+from handlers import admin, errors, fallback, help, membership, privacy, questions, services, start
 
 
 def create_routers() -> list[Router]:
@@ -12,6 +12,7 @@ def create_routers() -> list[Router]:
         membership.create_router(),
         start.create_router(),
         help.create_router(),
+        privacy.create_router(),
         admin.create_router(),
         services.create_router(),
         questions.create_router(),

@@ -50,6 +50,7 @@ def privacy_text(user: User, settings: Settings) -> str:
                 "advertising."
             ),
             _("You have used this service since {date}.").format(date=since),
+            _("See everything stored about you: /mydata. Delete it: /forget."),
             _("Questions about your data? Call the city's contact centre: {phone}.").format(phone=CONTACT_CENTRE),
         )
     )

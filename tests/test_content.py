@@ -258,3 +258,13 @@ def test_an_entry_without_an_id_is_named_by_its_number(content_copy: Path) -> No
     edit(content_copy / "categories.yaml", lambda entries: entries[1].pop("id"))
     with pytest.raises(ContentError, match=r"categories\.yaml: entry #2: field id: Field required"):
         load_content(content_copy)
+
+
+def test_content_check_also_reports_a_broken_service_file(tmp_path, capsys) -> None:  # noqa: ANN001
+    folder = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", folder)
+    path = folder / "services" / "library.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lat: 57.", "lat: nine", 1), encoding="utf-8")
+    assert check(folder) == 1
+    output = capsys.readouterr().out
+    assert "services/library.yaml: entry 'library-backa': field location.lat" in output
