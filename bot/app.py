@@ -42,7 +42,8 @@ def create_dispatcher(
         events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content
     )
     # Order: a session first, then the user (needs the session), then the language (needs the user).
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, one_at_a_time=sqlite))
     dispatcher.update.outer_middleware(UserMiddleware(clock, settings.default_locale))
     dispatcher.update.outer_middleware(FloodGuard(
         clock, settings.flood_limit, timedelta(seconds=settings.flood_window_seconds),

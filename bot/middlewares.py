@@ -1,5 +1,7 @@
 """Per-update middlewares: one database session per update and the current user's row."""
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,13 +18,19 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Everything an update changes is committed together, or rolled back together on error."""
+    """Everything an update changes is committed together, or rolled back together on error.
 
-    def __init__(self, sessionmaker: async_sessionmaker) -> None:
+    SQLite has one writer at a time and its busy handler sleeps in growing steps, so under a burst many
+    concurrent updates stall each other for seconds; with `one_at_a_time` (used for SQLite) updates take
+    turns instead. PostgreSQL runs them concurrently.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker, one_at_a_time: bool = False) -> None:
         self.sessionmaker = sessionmaker
+        self._turn = asyncio.Lock() if one_at_a_time else contextlib.nullcontext()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessionmaker() as session:
+        async with self._turn, self.sessionmaker() as session:
             data["session"] = session
             try:
                 result = await handler(event, data)

@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
@@ -14,6 +15,10 @@ log = logging.getLogger(__name__)
 
 async def apologise(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     update = event.update
+    if isinstance(event.exception, TelegramForbiddenError):
+        # They blocked the bot while we were answering; Telegram's my_chat_member update marks them inactive.
+        log.info("update %s: the user has blocked the bot, nothing to say", update.update_id)
+        return
     log.error("update %s failed", update.update_id, exc_info=event.exception)
     apology = i18n.gettext("Sorry, something went wrong on my side. Please try again in a moment.",
                            locale=locale_for(data, i18n.default_locale))

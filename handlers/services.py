@@ -7,9 +7,11 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
+from pydantic import ValidationError
 
 from bot.cards import CONTACT_CENTRE, service_card
 from bot.clock import Clock
@@ -19,7 +21,7 @@ from bot.directory import Location, Service
 from bot.library import ContentStore, Library
 from db.models import User
 from handlers.common import reply
-from handlers.menu import MenuCallback
+from handlers.menu import MenuCallback, stale_button
 
 ALL = "*"
 NEAREST_COUNT = 5
@@ -185,9 +187,14 @@ async def location_shared(message: Message, content: ContentStore, user: User) -
                          reply_markup=builder.as_markup())
 
 
-async def nearest(callback: CallbackQuery, callback_data: NearCallback, content: ContentStore, user: User) -> None:
+async def nearest(callback: CallbackQuery, callback_data: NearCallback, callback_answer: CallbackAnswer,
+                  content: ContentStore, user: User) -> None:
     library = content.current
-    here = Location(lat=callback_data.lat, lon=callback_data.lon)
+    try:
+        here = Location(lat=callback_data.lat, lon=callback_data.lon)
+    except ValidationError:  # forged coordinates; a real location button always carries valid ones
+        await stale_button(callback, callback_answer)
+        return
     found = library.nearest(callback_data.category, here, NEAREST_COUNT)
     label = library.category_label(callback_data.category, user.language)
     rows = [[service_button(library, service, user.language,

@@ -121,6 +121,11 @@ class TelegramEmulator(ApiMethods, UserActions):
         """True while a getUpdates long poll is waiting."""
         return self._updates.waiting_polls > 0
 
+    @property
+    def pending_updates(self) -> int:
+        """Updates the bot has not confirmed yet (getUpdates confirms everything below its offset)."""
+        return len(self._updates)
+
     def fail_next(self, method: str, error_code: int, description: str, retry_after: int | None = None) -> None:
         """Make the next call of ``method`` fail with this error (not counted in ``rejections``)."""
         name = canonical_method(method)
