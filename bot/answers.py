@@ -124,8 +124,8 @@ class Answerer:
         """A hit on a service that an FAQ entry answers for counts as a hit on that entry."""
         best: dict[str, Hit] = {}
         for hit in hits:
-            key = self._answered_by.get(hit.key.removeprefix("service:"), hit.key) if hit.key.startswith(
-                "service:") else hit.key
+            service = self._service(hit.key)
+            key = self._answered_by.get(service.id, hit.key) if service else hit.key
             if key not in best or hit.score > best[key].score:
                 best[key] = Hit(key, hit.score, hit.language, hit.phrase, hit.close_languages)
         return sorted(best.values(), key=lambda hit: hit.score, reverse=True)
@@ -135,12 +135,12 @@ class Answerer:
         adjusted = [Hit(h.key, h.score + (FAQ_BONUS if h.key.startswith("faq:") else 0.0), h.language, h.phrase,
                         h.close_languages) for h in hits]
         adjusted.sort(key=lambda hit: hit.score, reverse=True)
-        if area is None or not adjusted or not adjusted[0].key.startswith("service:"):
+        best = self._service(adjusted[0].key) if adjusted else None
+        if area is None or best is None:
             return adjusted
         # "library in Kärra": the area picks among services of the kind asked about, never across kinds.
-        best = self.services[adjusted[0].key.removeprefix("service:")]
-        local = [h for h in adjusted if h.key.startswith("service:")
-                 and (s := self.services[h.key.removeprefix("service:")]).category == best.category and s.area == area]
+        local = [h for h in adjusted
+                 if (s := self._service(h.key)) and s.category == best.category and s.area == area]
         if not local or local[0] is adjusted[0]:
             return adjusted
         promoted = Hit(local[0].key, adjusted[0].score, local[0].language, local[0].phrase, local[0].close_languages)
@@ -156,19 +156,17 @@ class Answerer:
         return best.score - runner_up.score >= MARGIN
 
     def _same_category(self, first: Hit, second: Hit) -> bool:
-        a = self.services.get(first.key.removeprefix("service:"))
-        b = self.services.get(second.key.removeprefix("service:"))
-        return bool(a and b and a.category == b.category) and first.key.startswith("service:") and (
-            second.key.startswith("service:")
-        )
+        a, b = self._service(first.key), self._service(second.key)
+        return bool(a and b and a.category == b.category)
+
+    def _service(self, key: str) -> Service | None:
+        """The service a document key names ("service:<id>"), or None for an FAQ entry."""
+        kind, _, ident = key.partition(":")
+        return self.services.get(ident) if kind == "service" else None
 
     def _services_meant(self, hits: list[Hit], area: str | None) -> tuple[Service, ...]:
-        best = self.services[hits[0].key.removeprefix("service:")]
-        close = [
-            self.services[hit.key.removeprefix("service:")]
-            for hit in hits
-            if hit.key.startswith("service:") and hit.score >= hits[0].score - SAME_CATEGORY
-        ]
+        best = self._service(hits[0].key)
+        close = [s for hit in hits if hit.score >= hits[0].score - SAME_CATEGORY and (s := self._service(hit.key))]
         same_kind = [service for service in close if service.category == best.category]
         return tuple(same_kind) if area is None and len(same_kind) > 1 else (best,)
 

@@ -5,14 +5,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.cards import CONTACT_CENTRE
 from bot.commands import RESIDENT_COMMANDS
 from bot.config import Settings
 from bot.i18n import format_day
 from db.models import User
 from handlers.common import reply
 from handlers.menu import MenuCallback, back_to_menu_markup
-
-CONTACT_CENTRE = "031-365 00 00"
 
 
 def help_text() -> str:
