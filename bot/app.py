@@ -1,5 +1,7 @@
 """Composition root: the only place where the bot, dispatcher, middlewares and services are put together."""
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.delivery import DeliveryEngine
 from bot.flood import FloodGuard
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.jobs import Jobs
 from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from db.migrate import upgrade
@@ -35,11 +39,13 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(
-    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock, content: ContentStore
+    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock, content: ContentStore,
+    delivery: DeliveryEngine,
 ) -> Dispatcher:
     # Event isolation handles one user's updates one at a time, so a double tap cannot race itself.
     dispatcher = Dispatcher(
-        events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content
+        events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content,
+        delivery=delivery,
     )
     # Order: a session first, then the user (needs the session), then the language (needs the user).
     sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
@@ -64,18 +70,30 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     i18n: I18n
+    delivery: DeliveryEngine
+    jobs: Jobs
 
     async def prepare(self) -> None:
         await upgrade(self.engine)
         await register_commands(self.bot, self.i18n)
 
     async def poll(self, handle_signals: bool = False) -> None:
-        await self.dispatcher.start_polling(
-            self.bot,
-            handle_signals=handle_signals,
-            close_bot_session=False,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-        )
+        """Long polling, with the delivery engine and the scheduler running beside it."""
+        sending = asyncio.create_task(self.delivery.run(), name="delivery")
+        self.jobs.start()
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        finally:
+            self.jobs.stop()
+            await self.delivery.stop()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -87,10 +105,16 @@ def create_application(
 ) -> Application:
     # Content is checked before anything starts: a broken file at start-up is a clear error, not a crash later.
     content = content or ContentStore()
+    clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
     i18n = create_i18n(settings.default_locale)
-    dispatcher = create_dispatcher(settings, create_sessionmaker(engine), i18n, clock or SystemClock(), content)
-    return Application(settings, engine, create_bot(settings), dispatcher, i18n)
+    bot = create_bot(settings)
+    delivery = DeliveryEngine(sessionmaker, bot, clock, i18n, rate=settings.delivery_rate,
+                              timeout=settings.delivery_timeout_seconds)
+    jobs = Jobs(sessionmaker, clock, delivery, settings.scheduler_tick_seconds)
+    dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery)
+    return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs)
 
 
 async def run(settings: Settings) -> None:

@@ -8,8 +8,12 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import roles
+from bot.config import Settings
 from bot.languages import LANGUAGES
+from db import users as queries
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,8 @@ RESIDENT_COMMANDS = (
     CommandSpec("mydata", __("See everything stored about you")),
     CommandSpec("forget", __("Delete everything stored about you")),
 )
+STAFF_COMMANDS = (CommandSpec("announce", __("Send an announcement to residents")),)
+THEME_GROUP_COMMANDS: tuple[CommandSpec, ...] = ()
 ADMIN_COMMANDS = (CommandSpec("admin", __("Overview for administrators")),)
 
 
@@ -52,10 +58,37 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
     log.info("registered command menus for %d languages", len(menu_languages()))
 
 
-async def register_admin_commands(bot: Bot, i18n: I18n, admin_id: int) -> None:
-    """Called when an admin writes /start: Telegram accepts a chat scope only for a chat it has seen."""
-    scope = BotCommandScopeChat(chat_id=admin_id)
-    admin_menu = RESIDENT_COMMANDS + ADMIN_COMMANDS
-    await bot.set_my_commands(translated(admin_menu, i18n, i18n.default_locale), scope=scope)
+def menu_for(staff: bool, theme_group: bool, admin: bool) -> tuple[CommandSpec, ...]:
+    """Residents' commands plus those of each role the person holds (admins can do what staff can)."""
+    menu = RESIDENT_COMMANDS
+    if staff or admin:
+        menu += STAFF_COMMANDS
+    if theme_group or admin:
+        menu += THEME_GROUP_COMMANDS
+    if admin:
+        menu += ADMIN_COMMANDS
+    return menu
+
+
+async def register_personal_commands(bot: Bot, i18n: I18n, user_id: int, menu: tuple[CommandSpec, ...]) -> None:
+    """A menu for one person's chat (Telegram accepts a chat scope only for a chat it has seen).
+
+    A resident's own menu is removed instead, so they fall back to the default menu of their language.
+    """
+    scope = BotCommandScopeChat(chat_id=user_id)
+    if menu == RESIDENT_COMMANDS:
+        await bot.delete_my_commands(scope=scope)
+        for code in menu_languages():
+            await bot.delete_my_commands(scope=scope, language_code=code)
+        return
+    await bot.set_my_commands(translated(menu, i18n, i18n.default_locale), scope=scope)
     for code in menu_languages():
-        await bot.set_my_commands(translated(admin_menu, i18n, code), scope=scope, language_code=code)
+        await bot.set_my_commands(translated(menu, i18n, code), scope=scope, language_code=code)
+
+
+async def refresh_commands(bot: Bot, i18n: I18n, session: AsyncSession, user_id: int, settings: Settings) -> None:
+    """Show this person the commands of the roles they hold now (after /start, an invite or a revocation)."""
+    held = {role for role, _ in await queries.roles_of(session, user_id)}
+    menu = menu_for(staff=roles.STAFF in held, theme_group=roles.THEME_GROUP in held,
+                    admin=roles.is_admin(user_id, settings))
+    await register_personal_commands(bot, i18n, user_id, menu)

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10, gt=0)
     flood_pause_seconds: float = Field(default=30, ge=0)
+    # Delivery engine: messages per second across all chats (Telegram allows about 30) and how long one
+    # send may take before its outcome counts as unknown (then it is reported, never blindly resent).
+    delivery_rate: float = Field(default=25, gt=0, le=30)
+    delivery_timeout_seconds: float = Field(default=20, gt=0)
+    # How often the scheduler looks for due work (scheduled announcements, retention).
+    scheduler_tick_seconds: float = Field(default=30, gt=0)
 
     @field_validator("bot_token")
     @classmethod

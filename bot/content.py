@@ -151,11 +151,15 @@ class ThemeGroup(Entry):
 
 
 class Content(BaseModel):
-    """Everything in areas.yaml, categories.yaml and theme_groups.yaml, in file order."""
+    """Everything in areas.yaml, categories.yaml, theme_groups.yaml, activity_categories.yaml, in file order."""
 
     areas: list[Area] = []
     categories: list[Category] = []
     theme_groups: list[ThemeGroup] = []
+    activity_categories: list[Category] = []
+
+    def activity_category(self, category_id: str) -> Category | None:
+        return next((category for category in self.activity_categories if category.id == category_id), None)
 
     def area(self, area_id: str) -> Area | None:
         return next((area for area in self.areas if area.id == area_id), None)
@@ -180,11 +184,12 @@ CONTENT_FILES = (
     ContentFile("areas", "areas.yaml", Area),
     ContentFile("categories", "categories.yaml", Category),
     ContentFile("theme_groups", "theme_groups.yaml", ThemeGroup),
+    ContentFile("activity_categories", "activity_categories.yaml", Category),
 )
 
 
 def load_content(directory: Path = PROJECT_ROOT / "content") -> Content:
-    """Read and validate the three files; a ContentError lists every problem in all of them at once."""
+    """Read and validate the four files; a ContentError lists every problem in all of them at once."""
     loaded: dict[str, list[Entry]] = {}
     problems: list[str] = []
     for file in CONTENT_FILES:

@@ -7,6 +7,7 @@ from db import users as queries
 
 STAFF = "staff"
 THEME_GROUP = "theme_group"
+ALL_GROUPS = "*"  # what admins see in place of a list of theme groups
 
 
 def is_admin(user_id: int, settings: Settings) -> bool:
@@ -17,3 +18,14 @@ async def is_staff(session: AsyncSession, user_id: int, settings: Settings) -> b
     if is_admin(user_id, settings):
         return True
     return any(role == STAFF for role, _ in await queries.roles_of(session, user_id))
+
+
+async def theme_groups_of(session: AsyncSession, user_id: int, settings: Settings) -> frozenset[str]:
+    """The theme groups this person belongs to; {ALL_GROUPS} for an admin."""
+    if is_admin(user_id, settings):
+        return frozenset({ALL_GROUPS})
+    return frozenset(scope for role, scope in await queries.roles_of(session, user_id) if role == THEME_GROUP)
+
+
+async def holds_any(session: AsyncSession, user_id: int) -> bool:
+    return bool(await queries.roles_of(session, user_id))

@@ -1,8 +1,8 @@
-"""Typed models: residents (users) and the roles staff and theme-group members hold."""
+"""Typed models: residents, roles, invites, the audit log, subscriptions, announcements and the delivery outbox."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -22,6 +22,9 @@ class User(Base):
     last_seen: Mapped[datetime]
     # False once the resident blocked the bot; deliveries skip them until they come back.
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Quiet hours in minutes after local midnight: nothing that is not urgent arrives between them.
+    quiet_from: Mapped[int] = mapped_column(SmallInteger, default=21 * 60, server_default="1260")
+    quiet_until: Mapped[int] = mapped_column(SmallInteger, default=8 * 60, server_default="480")
 
 
 class Role(Base):
@@ -36,3 +39,116 @@ class Role(Base):
     scope: Mapped[str] = mapped_column(String(64), default="")
     granted_at: Mapped[datetime]
     granted_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The name on the holder's Telegram account when they accepted the invite, so admins know who it is.
+    holder_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+
+
+class Invite(Base):
+    """A one-time, expiring deep-link code for the staff role or a theme group; only its hash is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base):
+    """Who changed a role or published what, and when. Kept when a resident is forgotten."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Subscription(Base):
+    """A resident follows an activity category, in one area or ("") everywhere."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "category", "area"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    area: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """One message to many people (an announcement, a reminder, a poll invitation), in language variants."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    # The staff member who gets progress and the final report, if anyone.
+    report_to: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    report_language: Mapped[str] = mapped_column(String(8), default="sv")
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeliveryVariant(Base):
+    """What recipients of one language see: HTML text (or a caption), an optional photo and buttons."""
+
+    __tablename__ = "delivery_variants"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(256), default=None)
+    buttons: Mapped[list | None] = mapped_column(JSON, default=None)
+
+
+class OutboxMessage(Base):
+    """One recipient of one delivery: pending → sending → sent | blocked | failed. The unit of crash safety."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "user_id"),
+        Index("ix_outbox_due", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    not_before: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class Announcement(Base):
+    """A staff announcement: texts per language (HTML from Telegram's entities), audience and timing."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    texts: Mapped[dict] = mapped_column(JSON)
+    photo: Mapped[str | None] = mapped_column(String(256), default=None)
+    # {"areas": [...], "languages": [...], "categories": [...]}; an empty list means no limit on that.
+    audience: Mapped[dict] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    send_at: Mapped[datetime] = mapped_column(index=True)
+    # scheduled → sent (a delivery exists) | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    created_at: Mapped[datetime]
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), default=None)

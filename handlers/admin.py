@@ -5,27 +5,21 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import roles, users
+from bot import users
 from bot.config import Settings
 from bot.i18n import ngettext
 from bot.languages import LANGUAGES
 from bot.library import ContentStore
 from handlers.common import reply
+from handlers.guards import IsAdmin
 from handlers.menu import back_to_menu_markup
-
-
-class IsAdmin(Filter):
-    """Checked on every update and every button press, so a revoked admin's old keyboard does nothing."""
-
-    async def __call__(self, event: Message | CallbackQuery, settings: Settings) -> bool:
-        return event.from_user is not None and roles.is_admin(event.from_user.id, settings)
 
 
 class AdminCallback(CallbackData, prefix="adm"):

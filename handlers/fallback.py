@@ -6,6 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from db.models import User
@@ -20,10 +21,11 @@ async def unknown_command(message: Message) -> None:
                          reply_markup=main_menu_markup())
 
 
-async def not_onboarded(message: Message, user: User, bot: Bot, i18n: I18n, settings: Settings) -> None:
+async def not_onboarded(message: Message, user: User, bot: Bot, i18n: I18n, settings: Settings,
+                        session: AsyncSession) -> None:
     # Someone who writes before choosing a language gets the welcome and the language buttons;
     # once they have chosen, handlers/questions.py answers their text.
-    await start(message, user, bot, i18n, settings)
+    await start(message, user, bot, i18n, settings, session)
 
 
 async def not_text(message: Message) -> None:

@@ -8,10 +8,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import roles, users
 from bot.clock import Clock
-from bot.commands import register_admin_commands
+from bot.commands import refresh_commands
 from bot.config import Settings
 from bot.languages import LANGUAGES
 from db.models import User
@@ -39,9 +40,10 @@ def privacy_notice() -> str:
     )
 
 
-async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Settings) -> None:
-    if roles.is_admin(user.id, settings):
-        await register_admin_commands(bot, i18n, user.id)
+async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Settings,
+                session: AsyncSession) -> None:
+    if roles.is_admin(user.id, settings) or await roles.holds_any(session, user.id):
+        await refresh_commands(bot, i18n, session, user.id, settings)
     if not users.is_onboarded(user):
         greeting = _(
             "Hello! I am the digital assistant of Norra Hisingen. "

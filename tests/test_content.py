@@ -26,8 +26,8 @@ Capsys = pytest.CaptureFixture[str]
 
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
-    """A private copy of the three shipped files, for a test to break."""
-    for name in ("areas.yaml", "categories.yaml", "theme_groups.yaml"):
+    """A private copy of the four shipped files, for a test to break."""
+    for name in ("areas.yaml", "categories.yaml", "theme_groups.yaml", "activity_categories.yaml"):
         shutil.copy(SHIPPED / name, tmp_path / name)
     return tmp_path
 
@@ -49,7 +49,10 @@ def test_the_shipped_content_has_all_thirteen_categories_and_four_theme_groups_i
     content = load_content()
     assert {category.id for category in content.categories} == CATEGORIES
     assert {group.id for group in content.theme_groups} == THEME_GROUPS
-    for item in [*content.categories, *content.theme_groups]:
+    assert {category.id for category in content.activity_categories} == {
+        "children", "youth", "families", "seniors", "culture", "sport", "language-cafe", "homework-help",
+        "parent-support", "jobs-studies", "safety-walks"}
+    for item in [*content.categories, *content.theme_groups, *content.activity_categories]:
         assert missing_languages(item) == {}, item.id
         for field in item.translated:
             assert set(getattr(item, field)) == set(LANGUAGES), (item.id, field)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from bot.i18n import create_i18n
 from bot.languages import LANGUAGES
 from db.models import User
+from tests.support import eventually
 
 i18n = create_i18n()
 
@@ -35,8 +36,12 @@ async def test_amina_starts_in_arabic_from_her_phone_language(resident_factory, 
                                                           t("🌐 Language", "ar"), t("🔒 Privacy", "ar")]
     assert greeting.reply_markup is None or not greeting.inline_buttons(), "spent language buttons are removed"
 
-    user = await db.get(User, 101)
-    assert user.language == "ar" and user.consent_at is not None
+    async def stored_choice() -> tuple[str, bool]:
+        await db.rollback()  # a fresh snapshot: the bot commits just after it replies
+        user = await db.get(User, 101, populate_existing=True)
+        return user.language, user.consent_at is not None
+
+    await eventually(stored_choice, ("ar", True))
 
 
 @pytest.mark.parametrize(
@@ -124,6 +129,8 @@ async def test_last_seen_moves_with_the_clock_and_first_seen_stays(resident_fact
     clock.advance(days=3)
     ali.send("/help")
     await ali.expect()
-    user = (await db.execute(select(User).where(User.id == 107))).scalar_one()
-    assert user.first_seen == first
-    assert user.last_seen == clock.now()
+    async def seen() -> tuple:
+        await db.rollback()  # a fresh snapshot: the bot commits just after it replies
+        return tuple((await db.execute(select(User.first_seen, User.last_seen).where(User.id == 107))).one())
+
+    await eventually(seen, (first, clock.now()))

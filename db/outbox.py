@@ -1,0 +1,110 @@
+"""Queries of the delivery outbox: enqueue, claim the next due row, record outcomes, count progress."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Delivery, DeliveryVariant, OutboxMessage
+
+PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
+FINAL = (SENT, BLOCKED, FAILED)
+
+
+async def add_delivery(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
+                       rows: Iterable[dict]) -> None:
+    """One delivery, its variants and one outbox row per recipient (bulk insert: 100 000 rows are fine)."""
+    session.add(delivery)
+    await session.flush()
+    for variant in variants:
+        variant.delivery_id = delivery.id
+    session.add_all(variants)
+    batch = [{**row, "delivery_id": delivery.id, "status": PENDING, "attempts": 0} for row in rows]
+    if batch:
+        await session.execute(insert(OutboxMessage), batch)
+
+
+async def claim_next(session: AsyncSession, now: datetime, skip_users: Iterable[int]) -> OutboxMessage | None:
+    """Take the oldest due row; other senders skip it (PostgreSQL row lock, SKIP LOCKED; SQLite has one sender)."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    skip = list(skip_users)
+    if skip:
+        statement = statement.where(OutboxMessage.user_id.not_in(skip))
+    row = (await session.scalars(statement)).first()
+    if row is not None:
+        row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
+    return row
+
+
+async def finish(session: AsyncSession, row_id: int, **values: object) -> None:
+    """Record the outcome of a send; only a row still marked as sending (a reclaimed row is left alone)."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == SENDING).values(**values)
+    )
+
+
+async def block_pending_of(session: AsyncSession, user_id: int) -> None:
+    """A resident who blocked the bot: whatever still waits for them ends as blocked, not pending forever."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.status == PENDING)
+        .values(status=BLOCKED, error="the resident blocked the bot")
+    )
+
+
+async def release_claims(session: AsyncSession, claimed_before: datetime | None) -> int:
+    """Rows left as sending by a sender that died go back to pending (they may have arrived: documented bound)."""
+    statement = update(OutboxMessage).where(OutboxMessage.status == SENDING)
+    if claimed_before is not None:
+        statement = statement.where(OutboxMessage.claimed_at < claimed_before)
+    result = await session.execute(statement.values(status=PENDING, error="resumed after a restart"))
+    return result.rowcount or 0
+
+
+async def status_counts(session: AsyncSession, delivery_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.delivery_id == delivery_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows.all()}
+
+
+async def uncertain_count(session: AsyncSession, delivery_id: int) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.delivery_id == delivery_id, OutboxMessage.status == FAILED,
+               OutboxMessage.error.startswith("uncertain"))
+    ) or 0
+
+
+async def unfinished_deliveries(session: AsyncSession) -> list[Delivery]:
+    return list(await session.scalars(select(Delivery).where(Delivery.finished_at.is_(None)).order_by(Delivery.id)))
+
+
+async def mark_finished(session: AsyncSession, delivery_id: int, now: datetime) -> bool:
+    """True for exactly one caller, however many senders notice at once that a delivery is complete."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.finished_at.is_(None)).values(finished_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def variants_of(session: AsyncSession, delivery_id: int) -> dict[str, DeliveryVariant]:
+    rows = await session.scalars(select(DeliveryVariant).where(DeliveryVariant.delivery_id == delivery_id))
+    return {variant.language: variant for variant in rows}
+
+
+async def pending_of(session: AsyncSession, user_id: int) -> list[OutboxMessage]:
+    """What still waits to be sent to this resident (for /mydata)."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.status.in_((PENDING, SENDING)))
+        .order_by(OutboxMessage.not_before)
+    )
+    return list(rows)
