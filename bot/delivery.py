@@ -52,6 +52,7 @@ MAX_ATTEMPTS = 5
 PROGRESS_EVERY = 3.0  # seconds between edits of the staff member's progress message
 CHAT_SPACING = 1.0  # Telegram allows about one message a second within one chat
 IDLE_WAIT = 1.0  # how long the engine sleeps when nothing is due, unless woken
+LEASE_MARGIN = 5.0  # a claim older than the send timeout plus this belongs to a sender that died
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class DeliveryEngine:
         self._progress: dict[int, tuple[float, str]] = {}  # delivery id → (when, text) of the last edit
         self._touched: set[int] = set()  # deliveries with outcomes since the last completeness check
         self._stopping = False
+        self.sent = 0  # messages this engine delivered since it started (for logs and tests)
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -182,9 +184,9 @@ class DeliveryEngine:
             await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _idle(self) -> None:
+        self._wake.clear()  # before any await, so a wake() that comes meanwhile is not lost
         if not self.single_sender:
             await self._release_abandoned(at_start=False)
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
         except TimeoutError:
@@ -194,7 +196,7 @@ class DeliveryEngine:
         # SQLite has a single sender, so at start every `sending` row belongs to a dead process. On
         # PostgreSQL other senders may be alive: only rows claimed longer ago than any send can take.
         before = None if at_start and self.single_sender else self.clock.now() - timedelta(
-            seconds=self.timeout + 30)
+            seconds=self.timeout + LEASE_MARGIN)
         async with self.sessionmaker() as session, session.begin():
             released = await outbox.release_claims(session, before)
         if released:
@@ -263,6 +265,7 @@ class DeliveryEngine:
         now = self.clock.now()
         values: dict[str, object] = {"status": outcome.status, "error": outcome.error}
         if outcome.status == outbox.SENT:
+            self.sent += 1
             values.update(sent_at=now, telegram_message_id=outcome.message_id)
         if outcome.status == outbox.PENDING:
             values["not_before"] = now + timedelta(seconds=outcome.retry_in or 0)
@@ -294,12 +297,12 @@ class DeliveryEngine:
             await self._report(delivery_id, final_check=True)
 
     async def _report(self, delivery_id: int, final_check: bool) -> None:
-        """Edit the progress message every few seconds; once nothing is left, send the final report once."""
+        """Edit the progress message at most every few seconds; once nothing is left, send the final report once."""
         now_mono = asyncio.get_running_loop().time()
-        last_at, last_text = self._progress.get(delivery_id, (0.0, ""))
-        if not final_check and now_mono - last_at < PROGRESS_EVERY:
+        edited_at, shown = self._progress.get(delivery_id, (-PROGRESS_EVERY, ""))
+        may_edit = now_mono - edited_at >= PROGRESS_EVERY
+        if not (final_check or may_edit):
             return
-        self._progress[delivery_id] = (now_mono, last_text)
         async with self.sessionmaker() as session, session.begin():
             delivery = await session.get(Delivery, delivery_id)
             if delivery is None or delivery.finished_at is not None:
@@ -314,13 +317,28 @@ class DeliveryEngine:
             return
         with self.i18n.context(), self.i18n.use_locale(delivery.report_language):
             progress = self._progress_text(delivery, counts)
-            if progress != last_text and delivery.progress_message_id:
-                await self._quietly(self.bot.edit_message_text(
-                    progress, chat_id=delivery.report_to, message_id=delivery.progress_message_id))
-                self._progress[delivery_id] = (now_mono, progress)
+            if may_edit and progress != shown:
+                await self._show_progress(delivery, progress)
+                if not finished:
+                    self._progress[delivery_id] = (now_mono, progress)
             if finished:
                 await self._quietly(self.bot.send_message(delivery.report_to,
                                                           self._final_text(delivery, counts, uncertain)))
+
+    async def _show_progress(self, delivery: Delivery, text: str) -> None:
+        """Edit the progress message; the first time, send it and remember its id for the next edits."""
+        if delivery.progress_message_id is not None:
+            await self._quietly(self.bot.edit_message_text(
+                text, chat_id=delivery.report_to, message_id=delivery.progress_message_id))
+            return
+        try:
+            message = await self.bot.send_message(delivery.report_to, text)
+        except TelegramAPIError as error:
+            log.info("delivery: could not show progress: %s", error.message)
+            return
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(update(Delivery).where(Delivery.id == delivery.id)
+                                  .values(progress_message_id=message.message_id))
 
     def _progress_text(self, delivery: Delivery, counts: dict[str, int]) -> str:
         done = sum(counts.get(status, 0) for status in outbox.FINAL)

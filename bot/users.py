@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import LANGUAGES
+from db import outbox
 from db import users as queries
 from db.models import User
 
@@ -14,6 +15,8 @@ async def touch(session: AsyncSession, user_id: int, guessed_language: str, now:
     """Record that the user wrote now; a new user starts in the language Telegram suggested."""
     user = await queries.get_or_create_user(session, user_id, guessed_language, now)
     user.last_seen = now
+    # Someone who writes to us has not blocked us (any more): deliveries reach them again.
+    user.is_active = True
     return user
 
 
@@ -34,6 +37,8 @@ async def choose_language(user: User, language: str, now: datetime) -> bool:
 
 async def set_active(session: AsyncSession, user_id: int, active: bool) -> None:
     await queries.set_active(session, user_id, active)
+    if not active:
+        await outbox.block_pending_of(session, user_id)
 
 
 @dataclass(frozen=True)

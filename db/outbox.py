@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Delivery, DeliveryVariant, OutboxMessage
+from db.models import Delivery, DeliveryVariant, OutboxMessage, User
 
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
 FINAL = (SENT, BLOCKED, FAILED)
@@ -26,21 +26,29 @@ async def add_delivery(session: AsyncSession, delivery: Delivery, variants: list
 
 
 async def claim_next(session: AsyncSession, now: datetime, skip_users: Iterable[int]) -> OutboxMessage | None:
-    """Take the oldest due row; other senders skip it (PostgreSQL row lock, SKIP LOCKED; SQLite has one sender)."""
+    """Take the oldest due row; other senders skip it (PostgreSQL row lock, SKIP LOCKED; SQLite has one sender).
+
+    A row for someone who has blocked the bot since it was queued ends as blocked here, without a request.
+    """
     statement = (
-        select(OutboxMessage)
+        select(OutboxMessage, User.is_active)
+        .join(User, User.id == OutboxMessage.user_id)
         .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
     )
     skip = list(skip_users)
     if skip:
         statement = statement.where(OutboxMessage.user_id.not_in(skip))
-    row = (await session.scalars(statement)).first()
-    if row is not None:
-        row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
-    return row
+    while (found := (await session.execute(statement)).first()) is not None:
+        row, active = found
+        if active:
+            row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
+            return row
+        row.status, row.error = BLOCKED, "the resident blocked the bot"
+        await session.flush()
+    return None
 
 
 async def finish(session: AsyncSession, row_id: int, **values: object) -> None:

@@ -1,5 +1,6 @@
 """The emulator's HTTP server (Bot API over real HTTP) and the in-process API tests and the demo use."""
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -87,6 +88,8 @@ class TelegramEmulator(ApiMethods, UserActions):
             self._raise_planned_failure(method)
             params = validate_params(method, params)
             result = await HANDLERS[method](self, params)
+            if self._delays.get(method):
+                await asyncio.sleep(self._delays[method].popleft())
         except ApiError as error:
             return self._respond(method, params, error)
         except Exception as error:  # an emulator bug: answer like Telegram's 500 and record it
@@ -132,6 +135,16 @@ class TelegramEmulator(ApiMethods, UserActions):
         if name is None:
             raise ValueError(f"the emulator does not implement {method!r}")
         self._failures[name].append(ApiError(error_code, description, retry_after=retry_after, expected=True))
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """Do the next call of ``method`` (the message arrives) but answer only after ``seconds``.
+
+        With a client timeout shorter than that, this is the case a sender cannot tell apart from a lost request.
+        """
+        name = canonical_method(method)
+        if name is None:
+            raise ValueError(f"the emulator does not implement {method!r}")
+        self._delays[name].append(seconds)
 
     def on_bot_message(self, listener: Callable[[BotMessage], None]) -> None:
         """Call ``listener`` for every new bot message, and again after each edit (``edited`` is True)."""

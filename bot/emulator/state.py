@@ -52,6 +52,7 @@ class EmulatorState:
         self._user_messages: dict[tuple[int, int], dict] = {}
         self._open_queries: dict[str, dict] = {}  # callback queries not answered yet
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)  # answer late, after doing the work
         self._listeners: list[Callable[[BotMessage], None]] = []
         self._signal = ChangeSignal()
         self._updates = UpdateQueue(self._signal)
