@@ -35,7 +35,10 @@ class TelegramEmulator(ApiMethods, UserActions):
         global_rate: float | None = None,
         global_burst: int = 30,
         monotonic: Callable[[], float] = time.monotonic,
+        latency: float = 0.0,
     ) -> None:
+        # Seconds each answer takes after the work is done, like a real network round trip.
+        self.latency = latency
         super().__init__(
             token=token,
             bot_id=bot_id,
@@ -88,8 +91,11 @@ class TelegramEmulator(ApiMethods, UserActions):
             self._raise_planned_failure(method)
             params = validate_params(method, params)
             result = await HANDLERS[method](self, params)
-            if self._delays.get(method):
-                await asyncio.sleep(self._delays[method].popleft())
+            delay = self._delays[method].popleft() if self._delays.get(method) else 0.0
+            if method != "getUpdates":
+                delay = max(delay, self.latency)
+            if delay:
+                await asyncio.sleep(delay)
         except ApiError as error:
             return self._respond(method, params, error)
         except Exception as error:  # an emulator bug: answer like Telegram's 500 and record it
