@@ -25,6 +25,7 @@ from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.jobs import Jobs
 from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.retention import Retention, RetentionPolicy
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from handlers import create_routers
@@ -113,6 +114,8 @@ def create_application(
     delivery = DeliveryEngine(sessionmaker, bot, clock, i18n, rate=settings.delivery_rate,
                               timeout=settings.delivery_timeout_seconds)
     jobs = Jobs(sessionmaker, clock, delivery, settings.scheduler_tick_seconds)
+    jobs.add("retention", Retention(RetentionPolicy(
+        settings.retention_inactive_days, settings.retention_outbox_days, settings.retention_questions_days)))
     dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery)
     return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs)
 

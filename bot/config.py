@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     delivery_timeout_seconds: float = Field(default=20, gt=0)
     # How often the scheduler looks for due work (scheduled announcements, retention).
     scheduler_tick_seconds: float = Field(default=30, gt=0)
+    # Retention (days): silent residents are deleted as by /forget; finished delivery rows and masked
+    # unanswered questions are purged. The audit log is kept.
+    retention_inactive_days: int = Field(default=730, ge=1)
+    retention_outbox_days: int = Field(default=30, ge=1)
+    retention_questions_days: int = Field(default=90, ge=1)
 
     @field_validator("bot_token")
     @classmethod

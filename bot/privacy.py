@@ -2,16 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import users as queries
-from db.models import User
+from db.models import Delivery, OutboxMessage, Subscription, User
 
 
 async def stored_about(session: AsyncSession, user: User) -> dict:
     """All we keep about this person, as plain data (also sent to them as JSON)."""
     roles = sorted(await queries.roles_of(session, user.id))
+    subscriptions = await session.scalars(select(Subscription).where(Subscription.user_id == user.id)
+                                          .order_by(Subscription.id))
+    deliveries = await session.execute(
+        select(OutboxMessage, Delivery.kind).join(Delivery, Delivery.id == OutboxMessage.delivery_id)
+        .where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.not_before))
     return {
         "telegram_user_id": user.id,
         "language": user.language,
@@ -20,13 +25,25 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
         "first_seen": _iso(user.first_seen),
         "last_seen": _iso(user.last_seen),
         "receives_messages": user.is_active,
+        "quiet_hours": f"{_clock(user.quiet_from)}–{_clock(user.quiet_until)}",
         "roles": [{"role": role, "scope": scope} for role, scope in roles],
+        "subscriptions": [{"category": s.category, "area": s.area or None} for s in subscriptions],
+        # Messages waiting for you, and those sent in the last 30 days (then purged).
+        "messages_to_you": [
+            {"kind": kind, "status": row.status, "due": _iso(row.not_before), "sent": _iso(row.sent_at)}
+            for row, kind in deliveries.all()
+        ],
     }
 
 
 async def forget(session: AsyncSession, user_id: int) -> None:
-    """Delete the profile and everything hanging on it (roles go with it by foreign-key cascade)."""
+    """Delete the profile and everything hanging on it: roles, subscriptions and messages waiting to be sent
+    go with it by foreign-key cascade (tested), in the same transaction."""
     await session.execute(delete(User).where(User.id == user_id))
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _iso(moment: datetime | None) -> str | None:

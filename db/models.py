@@ -152,3 +152,15 @@ class Announcement(Base):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     created_at: Mapped[datetime]
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), default=None)
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer, masked, with no link to who asked; kept 90 days to grow the FAQ."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    # The day only (midnight UTC): the exact time could be matched against a resident's last_seen.
+    asked_on: Mapped[datetime] = mapped_column(index=True)

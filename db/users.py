@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Role, User
+from db.models import Invite, Role, User
 
 
 def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific Insert
@@ -46,14 +46,70 @@ async def roles_of(session: AsyncSession, user_id: int) -> set[tuple[str, str]]:
 
 
 async def grant_role(
-    session: AsyncSession, user_id: int, role: str, now: datetime, scope: str = "", granted_by: int | None = None
+    session: AsyncSession, user_id: int, role: str, now: datetime, scope: str = "", granted_by: int | None = None,
+    holder_name: str = "",
 ) -> None:
     statement = (
         _insert(session, Role)
-        .values(user_id=user_id, role=role, scope=scope, granted_at=now, granted_by=granted_by)
+        .values(user_id=user_id, role=role, scope=scope, granted_at=now, granted_by=granted_by,
+                holder_name=holder_name[:128])
         .on_conflict_do_nothing(index_elements=[Role.user_id, Role.role, Role.scope])
     )
     await session.execute(statement)
+
+
+async def count_role_holders(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Role)) or 0
+
+
+async def role_holders(session: AsyncSession, offset: int, limit: int) -> list[Role]:
+    """Role rows, oldest grant first (a stable order, so pages do not shift while an admin reads them)."""
+    rows = await session.scalars(select(Role).order_by(Role.granted_at, Role.id).offset(offset).limit(limit))
+    return list(rows)
+
+
+async def get_role(session: AsyncSession, role_id: int) -> Role | None:
+    return await session.scalar(select(Role).where(Role.id == role_id))
+
+
+async def delete_role(session: AsyncSession, role_id: int) -> bool:
+    """True if this call deleted the row (False when it was already gone: a double tap, a second admin)."""
+    result = await session.execute(delete(Role).where(Role.id == role_id).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def count_users_by_area(session: AsyncSession) -> dict[str | None, int]:
+    rows = await session.execute(select(User.area, func.count()).group_by(User.area))
+    return {area: count for area, count in rows.all()}
+
+
+async def add_invite(session: AsyncSession, invite: Invite) -> None:
+    session.add(invite)
+    await session.flush()
+
+
+async def claim_invite(session: AsyncSession, code_hash: str, user_id: int, now: datetime) -> Invite | None:
+    """Mark an unused, unexpired invite as used by this person; None if it is unknown, used or expired.
+
+    One conditional UPDATE decides: of two people racing for the same code, the second one's UPDATE
+    finds used_at already set (PostgreSQL re-checks the condition after the first commits) and changes nothing.
+    """
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(used_by=user_id, used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    return await session.scalar(select(Invite).where(Invite.code_hash == code_hash))
+
+
+async def find_usable_invite(session: AsyncSession, code_hash: str, now: datetime) -> Invite | None:
+    """An invite that could still be used (without using it)."""
+    return await session.scalar(
+        select(Invite).where(Invite.code_hash == code_hash, Invite.used_at.is_(None), Invite.expires_at > now)
+    )
 
 
 async def languages_of(session: AsyncSession, user_ids: frozenset[int]) -> dict[int, str]:

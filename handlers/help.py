@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.cards import CONTACT_CENTRE
 from bot.commands import RESIDENT_COMMANDS
 from bot.config import Settings
-from bot.i18n import format_day
+from bot.i18n import format_day, ngettext
 from db.models import User
 from handlers.common import reply
 from handlers.menu import MenuCallback, back_to_menu_markup
@@ -32,6 +32,7 @@ def help_text() -> str:
 
 def privacy_text(user: User, settings: Settings) -> str:
     since = format_day(user.first_seen, user.language, settings.tz)
+    months = settings.retention_inactive_days * 12 // 365
     return "\n\n".join(
         (
             _("<b>Your data</b>"),
@@ -40,16 +41,29 @@ def privacy_text(user: User, settings: Settings) -> str:
                 "service."
             ),
             _(
-                "What I store about you: your Telegram user ID, the language you chose, when you first and last "
-                "wrote to me, and when you accepted this notice. I need this to answer you in your language. "
-                "I do not keep the messages you write to me."
+                "What I store about you: your Telegram user ID, the language you chose, your area and quiet hours "
+                "if you set them, when you first and last wrote to me, and when you accepted this notice. "
+                "I need this to answer you in your language and to send you only what you asked for."
             ),
             _(
-                "Who can see it: only the people who run the service. It is never sold and never used for "
-                "advertising."
+                "I do not keep the messages you write to me. When I cannot answer a question, I keep the question "
+                "for {days} days without your name or user ID, with phone numbers, e-mail addresses, personal "
+                "identity numbers and names hidden, so that staff can add answers."
+            ).format(days=settings.retention_questions_days),
+            _("Messages sent to you (announcements) are listed for {days} days, then deleted.").format(
+                days=settings.retention_outbox_days),
+            ngettext(
+                "If you do not write to me for {count} month, everything about you is deleted automatically.",
+                "If you do not write to me for {count} months, everything about you is deleted automatically.",
+                months,
+            ).format(count=months),
+            _(
+                "Who can see what: staff of the district see only how many people use the service, by language "
+                "and area, never who you are. It is never sold and never used for advertising. If you hold a "
+                "staff role, the name on your Telegram account is stored with it and what you publish is logged."
             ),
             _("You have used this service since {date}.").format(date=since),
-            _("See everything stored about you: /mydata. Delete it: /forget."),
+            _("See everything stored about you: /mydata. Delete all of it at once: /forget."),
             _("Questions about your data? Call the city's contact centre: {phone}.").format(phone=CONTACT_CENTRE),
         )
     )

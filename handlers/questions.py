@@ -7,8 +7,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import users
+from bot import unanswered, users
 from bot.answers import Answer
 from bot.cards import CONTACT_CENTRE, faq_answer
 from bot.clock import Clock
@@ -90,7 +91,7 @@ async def send_answer(message: Message, answer: Answer, library: Library, clock:
 
 
 async def question(message: Message, user: User, content: ContentStore, clock: Clock, settings: Settings,
-                   i18n: I18n) -> None:
+                   i18n: I18n, session: AsyncSession) -> None:
     if len(message.text) > LONG_MESSAGE:
         await message.answer(_("That is a long message. Please ask one short question at a time."),
                              reply_markup=back_to_menu_markup())
@@ -100,6 +101,9 @@ async def question(message: Message, user: User, content: ContentStore, clock: C
     answer = library.answerer.answer(message.text, user.language, today)
     with i18n.use_locale(answer.language):
         await send_answer(message, answer, library, clock, settings)
+    if not answer.confident:
+        # Kept masked and unlinked, so staff can see where the FAQ should grow.
+        await unanswered.record(session, message.text, answer.language, clock.now())
 
 
 async def suggestion_chosen(callback: CallbackQuery, callback_data: AnswerCallback, callback_answer: CallbackAnswer,
