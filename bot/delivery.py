@@ -69,6 +69,7 @@ class Recipient:
     user_id: int
     language: str
     not_before: datetime
+    expires_at: datetime | None = None  # never sent after this (see db.outbox.claim_next)
 
 
 async def enqueue(
@@ -83,15 +84,31 @@ async def enqueue(
     progress_message_id: int | None = None,
 ) -> Delivery:
     """Store a delivery in the caller's transaction: once committed, nothing can lose it."""
-    rows = [{"user_id": r.user_id, "language": r.language, "not_before": r.not_before} for r in recipients]
+    rows = _rows(recipients)
     delivery = Delivery(kind=kind, created_at=now, report_to=report_to, report_language=report_language,
                         progress_message_id=progress_message_id, total=len(rows))
-    stored = [DeliveryVariant(language=code, text=v.text, photo=v.photo, buttons=v.buttons)
-              for code, v in variants.items()]
     if not rows:
         delivery.finished_at = now  # nobody to send to: nothing for the engine to wait for
-    await outbox.add_delivery(session, delivery, stored, rows)
+    await outbox.add_delivery(session, delivery, _variants(variants), rows)
     return delivery
+
+
+async def enqueue_once(session: AsyncSession, *, key: str, kind: str, variants: dict[str, Variant],
+                       recipients: Iterable[Recipient], now: datetime) -> Delivery:
+    """Enqueue under a unique key: however often this runs (a second tick, a restart, a second process), each
+    recipient gets one row for the key. Recipients added by a later call are added to the same delivery."""
+    delivery = Delivery(kind=kind, created_at=now, dedupe_key=key)
+    return await outbox.add_once(session, delivery, _variants(variants), _rows(recipients))
+
+
+def _rows(recipients: Iterable[Recipient]) -> list[dict]:
+    return [{"user_id": r.user_id, "language": r.language, "not_before": r.not_before, "expires_at": r.expires_at}
+            for r in recipients]
+
+
+def _variants(variants: dict[str, Variant]) -> list[DeliveryVariant]:
+    return [DeliveryVariant(language=code, text=v.text, photo=v.photo, buttons=v.buttons)
+            for code, v in variants.items()]
 
 
 class Pacer:

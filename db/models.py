@@ -2,7 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -25,6 +39,10 @@ class User(Base):
     # Quiet hours in minutes after local midnight: nothing that is not urgent arrives between them.
     quiet_from: Mapped[int] = mapped_column(SmallInteger, default=21 * 60, server_default="1260")
     quiet_until: Mapped[int] = mapped_column(SmallInteger, default=8 * 60, server_default="480")
+    # Activity reminders: the evening before (18:00), two hours before, or a weekly digest instead.
+    remind_evening: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    remind_two_hours: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    weekly_digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class Role(Base):
@@ -99,6 +117,9 @@ class Delivery(Base):
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     total: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Makes a delivery idempotent: "reminder:<activity>:<occurrence>:<kind>" is created once however often
+    # (and by however many processes) the scheduler looks.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
 
 
 class DeliveryVariant(Base):
@@ -133,6 +154,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Not sent after this moment (a reminder after its activity has started helps nobody).
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Announcement(Base):
@@ -164,3 +187,60 @@ class UnansweredQuestion(Base):
     language: Mapped[str] = mapped_column(String(8))
     # The day only (midnight UTC): the exact time could be matched against a resident's last_seen.
     asked_on: Mapped[datetime] = mapped_column(index=True)
+
+
+class Activity(Base):
+    """An activity in the programme (from content/activities/ or added by staff); times are local wall-clock."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)  # the content id, or "staff-<n>"
+    source: Mapped[str] = mapped_column(String(16))  # "content" | "staff"
+    titles: Mapped[dict] = mapped_column(JSON)
+    descriptions: Mapped[dict] = mapped_column(JSON)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    area: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    venue_service: Mapped[str | None] = mapped_column(String(64), default=None)
+    address: Mapped[str | None] = mapped_column(String(200), default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    age_min: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    age_max: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    free: Mapped[bool] = mapped_column(default=True)
+    registration_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    first_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # local, naive
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    rrule: Mapped[str | None] = mapped_column(String(300), default=None)
+    cancelled: Mapped[bool] = mapped_column(default=False)  # the whole series
+    verified: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[datetime]
+
+
+class OccurrenceChange(Base):
+    """One occurrence cancelled (new_start NULL and cancelled) or moved (new_start set), by its planned start."""
+
+    __tablename__ = "occurrence_changes"
+    __table_args__ = (UniqueConstraint("activity_id", "planned_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    planned_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    new_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), default=None)
+    changed_at: Mapped[datetime]
+
+
+class ActivityReminder(Base):
+    """"Remind me": one occurrence (its planned start as YYYYMMDDTHHMM) or, with occurrence "", the series."""
+
+    __tablename__ = "activity_reminders"
+    __table_args__ = (UniqueConstraint("user_id", "activity_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
+    occurrence: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime]

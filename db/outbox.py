@@ -4,12 +4,20 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryVariant, OutboxMessage, User
 
+
+def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific Insert with ON CONFLICT
+    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
 FINAL = (SENT, BLOCKED, FAILED)
+CHUNK = 1000  # rows per INSERT: SQLite allows a limited number of parameters in one statement
 
 
 async def add_delivery(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
@@ -25,10 +33,43 @@ async def add_delivery(session: AsyncSession, delivery: Delivery, variants: list
         await session.execute(insert(OutboxMessage), batch)
 
 
+async def add_once(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
+                   rows: Iterable[dict]) -> Delivery:
+    """Like add_delivery, but idempotent on `delivery.dedupe_key` and on (delivery, recipient): running it
+    again, from any process, adds only recipients who are not there yet."""
+    key = delivery.dedupe_key
+    found = await session.scalar(select(Delivery).where(Delivery.dedupe_key == key))
+    if found is None:
+        created = (await session.execute(
+            _insert(session, Delivery).values(
+                kind=delivery.kind, created_at=delivery.created_at, report_to=delivery.report_to,
+                report_language=delivery.report_language or "sv", total=0, dedupe_key=key)
+            .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key]).returning(Delivery.id))).scalar()
+        found = await session.scalar(select(Delivery).where(Delivery.dedupe_key == key))
+        if created is not None:  # this call made it, so it adds the texts too
+            for variant in variants:
+                variant.delivery_id = found.id
+            session.add_all(variants)
+    batch = [{**row, "delivery_id": found.id, "status": PENDING, "attempts": 0} for row in rows]
+    added = 0
+    for start in range(0, len(batch), CHUNK):
+        result = await session.execute(
+            _insert(session, OutboxMessage).values(batch[start:start + CHUNK])
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_id, OutboxMessage.user_id])
+            .returning(OutboxMessage.id))
+        added += len(result.all())
+    if added:
+        found.total += added
+        found.finished_at = None
+    await session.flush()
+    return found
+
+
 async def claim_next(session: AsyncSession, now: datetime, skip_users: Iterable[int]) -> OutboxMessage | None:
     """Take the oldest due row; other senders skip it (PostgreSQL row lock, SKIP LOCKED; SQLite has one sender).
 
-    A row for someone who has blocked the bot since it was queued ends as blocked here, without a request.
+    A row for someone who has blocked the bot since it was queued ends as blocked here, and a row past its
+    expiry as failed, both without a request.
     """
     statement = (
         select(OutboxMessage, User.is_active)
@@ -43,10 +84,14 @@ async def claim_next(session: AsyncSession, now: datetime, skip_users: Iterable[
         statement = statement.where(OutboxMessage.user_id.not_in(skip))
     while (found := (await session.execute(statement)).first()) is not None:
         row, active = found
-        if active:
+        if not active:
+            row.status, row.error = BLOCKED, "the resident blocked the bot"
+        elif row.expires_at is not None and row.expires_at <= now:
+            # Missed while the bot was down, and now too late to be of use (the activity has started).
+            row.status, row.error = FAILED, "expired: not sent after its time had passed"
+        else:
             row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
             return row
-        row.status, row.error = BLOCKED, "the resident blocked the bot"
         await session.flush()
     return None
 

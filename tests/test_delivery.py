@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.delivery import PROGRESS_EVERY, DeliveryEngine, Recipient, Variant, enqueue
+from bot.delivery import PROGRESS_EVERY, DeliveryEngine, Recipient, Variant, enqueue, enqueue_once
 from bot.emulator import BotMessage, TelegramEmulator
 from bot.i18n import create_i18n
 from db.models import OutboxMessage, User
@@ -227,3 +227,28 @@ async def test_two_senders_on_postgresql_never_send_one_row_twice(app, db, emula
     assert all(len(received(emulator, user_id)) == 1 for user_id in ids)
     assert second.sent > 0 and app.delivery.sent > 0, "both senders took part"
     assert second.sent + app.delivery.sent == 120
+
+
+async def test_enqueueing_under_one_key_twice_sends_each_recipient_once(app, db, emulator, clock) -> None:  # noqa: ANN001
+    ids = await add_residents(db, emulator, 4, clock.now())
+    for batch in (ids[:3], ids[1:]):  # a second tick (or process) sees the same reminder, plus a newcomer
+        await enqueue_once(db, key="reminder:1:20261201T1600:evening", kind="reminder",
+                           variants={"sv": Variant("Påminnelse")}, now=clock.now(),
+                           recipients=[Recipient(user_id, "sv", clock.now()) for user_id in batch])
+        await db.commit()
+    app.delivery.wake()
+    await wait_until(lambda: all(len(received(emulator, user_id)) == 1 for user_id in ids), what="four reminders")
+    await asyncio.sleep(0.3)
+    assert [len(received(emulator, user_id)) for user_id in ids] == [1, 1, 1, 1]
+
+
+async def test_a_row_past_its_expiry_is_never_sent(app, db, emulator, clock) -> None:  # noqa: ANN001
+    ids = await add_residents(db, emulator, 2, clock.now())
+    delivery = await enqueue(db, kind="reminder", variants={"sv": Variant("Börjar snart")}, now=clock.now(),
+                             recipients=[Recipient(ids[0], "sv", clock.now(), expires_at=clock.now()),
+                                         Recipient(ids[1], "sv", clock.now(), expires_at=clock.now().replace(hour=10))])
+    delivery_id = delivery.id
+    await db.commit()
+    app.delivery.wake()
+    await eventually(lambda: statuses(db, delivery_id), {"failed": 1, "sent": 1})
+    assert received(emulator, ids[0]) == [] and len(received(emulator, ids[1])) == 1
