@@ -6,6 +6,7 @@ from bot import PROJECT_ROOT
 from bot.content import CONTENT_FILES, Area, Category, ContentError, Entry, missing_languages, read_entries
 from bot.directory import FaqEntry, Service
 from bot.library import load_library
+from bot.programme import ActivityEntry
 
 # Telegram cuts or wraps long button labels; two buttons a row need about this many characters at most.
 BUTTON_LABEL_LIMIT = 30
@@ -25,7 +26,7 @@ def check(directory: Path = PROJECT_ROOT / "content") -> int:
             continue
         print(f"  {file.filename}: {_count(len(entries), 'entry', 'entries')}")
         warnings += _warnings(file.filename, entries)
-    for folder, model in (("services", Service), ("faq", FaqEntry)):
+    for folder, model in (("services", Service), ("faq", FaqEntry), ("activities", ActivityEntry)):
         for path in sorted((directory / folder).glob("*.yaml")):
             try:
                 entries = read_entries(path, model)
@@ -66,7 +67,7 @@ def _warnings(filename: str, entries: list[Entry]) -> list[str]:
     return warnings
 
 
-def _directory_warnings(filename: str, entries: list[Service | FaqEntry]) -> list[str]:
+def _directory_warnings(filename: str, entries: list[Service | FaqEntry | ActivityEntry]) -> list[str]:
     warnings = []
     for entry in entries:
         for field, codes in missing_languages(entry).items():

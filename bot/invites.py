@@ -10,9 +10,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit, roles
+from bot.content import Content, text_in
 from db import users as queries
 from db.models import Invite, Role
 
@@ -120,3 +122,18 @@ async def revoke(session: AsyncSession, now: datetime, admin_id: int, role_id: i
     await audit.record(session, now, admin_id, audit.ROLE_REVOKED, subject=str(role.user_id),
                        detail=describe(role.role, role.scope))
     return role
+
+
+def group_name(content: Content, group_id: str, locale: str) -> str:
+    """A theme group's name in this language; its id if the group has since left content/theme_groups.yaml."""
+    group = content.theme_group(group_id)
+    return text_in(group.name, locale) if group else group_id
+
+
+def role_label(content: Content, role: str, scope: str, locale: str) -> str:
+    """The role in plain words for the reader (not HTML-escaped)."""
+    if role == roles.STAFF:
+        return _("Staff")
+    if role == roles.THEME_GROUP:
+        return _("Theme group: {group}").format(group=group_name(content, scope, locale))
+    return describe(role, scope)

@@ -1,7 +1,7 @@
 """Everything the bot knows from content/, loaded and checked as one unit; reloadable without a restart."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import PROJECT_ROOT
@@ -10,6 +10,7 @@ from bot.answers import Area as SearchArea
 from bot.answers import Category as SearchCategory
 from bot.content import Area, Category, Content, ContentError, E, load_content, read_entries
 from bot.directory import FaqEntry, Location, Service
+from bot.programme import ActivityEntry
 
 log = logging.getLogger(__name__)
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -35,6 +36,7 @@ class Library:
     services: dict[str, Service]
     faq: dict[str, FaqEntry]
     answerer: Answerer
+    activities: list[ActivityEntry] = field(default_factory=list)
 
     def category(self, category_id: str) -> Category | None:
         return self.content.category(category_id)
@@ -74,11 +76,13 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
     content = load_content(directory)
     services = read_folder(directory / "services", Service)
     faq = read_folder(directory / "faq", FaqEntry)
+    activities = read_folder(directory / "activities", ActivityEntry)
     _check_references(content, services, faq)
+    _check_activities(content, services, activities)
     categories = [SearchCategory(c.id, dict(c.name), dict(c.keywords)) for c in content.categories]
     areas = [SearchArea(a.id, area_names(a)) for a in content.areas]
     answerer = Answerer(services, faq, categories, areas)
-    return Library(content, {s.id: s for s in services}, {f.id: f for f in faq}, answerer)
+    return Library(content, {s.id: s for s in services}, {f.id: f for f in faq}, answerer, activities)
 
 
 def area_names(area: Area) -> tuple[str, ...]:
@@ -108,6 +112,24 @@ def _check_references(content: Content, services: list[Service], faq: list[FaqEn
         for category_id in entry.categories:
             if category_id not in categories:
                 raise ContentError(f"faq: entry '{entry.id}': field categories: unknown '{category_id}'")
+
+
+def _check_activities(content: Content, services: list[Service], activities: list[ActivityEntry]) -> None:
+    categories = {c.id for c in content.activity_categories}
+    areas = {a.id for a in content.areas}
+    service_ids = {s.id for s in services}
+    seen: set[str] = set()
+    for activity in activities:
+        where = f"activities: entry '{activity.id}'"
+        if activity.id in seen:
+            raise ContentError(f"{where}: duplicate id")
+        seen.add(activity.id)
+        if activity.category not in categories:
+            raise ContentError(f"{where}: field category: unknown '{activity.category}'")
+        if activity.area is not None and activity.area not in areas:
+            raise ContentError(f"{where}: field area: unknown '{activity.area}'")
+        if activity.venue.service is not None and activity.venue.service not in service_ids:
+            raise ContentError(f"{where}: field venue.service: unknown '{activity.venue.service}'")
 
 
 class ContentStore:

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.preferences import quiet_hours_label
 from db import users as queries
 from db.models import Delivery, OutboxMessage, Subscription, User
 
@@ -25,7 +26,7 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
         "first_seen": _iso(user.first_seen),
         "last_seen": _iso(user.last_seen),
         "receives_messages": user.is_active,
-        "quiet_hours": f"{_clock(user.quiet_from)}–{_clock(user.quiet_until)}",
+        "quiet_hours": quiet_hours_label(user.quiet_from, user.quiet_until),
         "roles": [{"role": role, "scope": scope} for role, scope in roles],
         "subscriptions": [{"category": s.category, "area": s.area or None} for s in subscriptions],
         # Messages waiting for you, and those sent in the last 30 days (then purged).
@@ -40,10 +41,6 @@ async def forget(session: AsyncSession, user_id: int) -> None:
     """Delete the profile and everything hanging on it: roles, subscriptions and messages waiting to be sent
     go with it by foreign-key cascade (tested), in the same transaction."""
     await session.execute(delete(User).where(User.id == user_id))
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,7 +1,10 @@
-"""/start, the language choice (which is also the privacy consent), /language and the main menu."""
+"""/start (also with an invite code from a deep link), the language choice (which is also the privacy consent),
+/language and the main menu."""
+
+from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -10,14 +13,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import roles, users
+from bot import invites, roles, users
 from bot.clock import Clock
 from bot.commands import refresh_commands
 from bot.config import Settings
 from bot.languages import LANGUAGES
+from bot.library import ContentStore
 from db.models import User
 from handlers.common import remove_buttons, reply
-from handlers.menu import MenuCallback, main_menu_markup, main_menu_text, stale_button
+from handlers.menu import MenuCallback, back_to_menu_markup, main_menu_markup, main_menu_text, stale_button
+
+# Deep-link payloads of this form belong to polls (a later feature): for now they start the bot plainly.
+POLL_PAYLOAD_PREFIX = "poll-"
 
 
 class LanguageCallback(CallbackData, prefix="lang"):
@@ -55,6 +62,45 @@ async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Se
         return
     welcome = _("Welcome back!")
     await message.answer(f"{welcome}\n\n{main_menu_text()}", reply_markup=main_menu_markup())
+
+
+async def start_with_code(message: Message, command: CommandObject, user: User, bot: Bot, i18n: I18n,
+                          settings: Settings, session: AsyncSession, clock: Clock, content: ContentStore) -> None:
+    """/start <code> from an invite link: grant the role, say what it allows, then carry on like /start."""
+    payload = command.args or ""
+    if payload.startswith(POLL_PAYLOAD_PREFIX):
+        await start(message, user, bot, i18n, settings, session)
+        return
+    name = invites.holder_name(message.from_user.full_name, message.from_user.username)
+    redemption = await invites.redeem_invite(session, clock.now(), payload, user.id, name,
+                                             roles.is_admin(user.id, settings))
+    if redemption.outcome is not invites.Outcome.GRANTED:
+        await message.answer(_invite_problem(redemption.outcome))
+        await start(message, user, bot, i18n, settings, session)
+        return
+    if redemption.role == roles.STAFF:
+        text = _("Welcome to the team! You are now staff in the Norra Hisingen assistant. "
+                 "You can send announcements to residents with /announce.")
+    else:
+        group = invites.group_name(content.current.content, redemption.scope, i18n.current_locale)
+        text = _("Welcome! You are now a member of the theme group <b>{group}</b>. When residents have answered "
+                 "polls, you will be able to read the results here.").format(group=escape(group))
+    if not users.is_onboarded(user):
+        # The language question comes next; /start also shows the new commands.
+        await message.answer(text)
+        await start(message, user, bot, i18n, settings, session)
+        return
+    await message.answer(text, reply_markup=back_to_menu_markup())
+    await refresh_commands(bot, i18n, session, user.id, settings)
+
+
+def _invite_problem(outcome: invites.Outcome) -> str:
+    if outcome is invites.Outcome.ADMIN:
+        return _("You are an administrator, so you can already do everything this invite link allows. "
+                 "I left it unused: it still works for the person it is meant for.")
+    if outcome is invites.Outcome.ALREADY_HELD:
+        return _("You already have the role this invite link gives, so I left it unused.")
+    return _("This invite link is no longer valid. Ask the person who sent it for a new one.")
 
 
 async def ask_language(message: Message) -> None:
@@ -101,6 +147,8 @@ async def menu_pressed(callback: CallbackQuery) -> None:
 def create_router() -> Router:
     router = Router(name="start")
     router.message.filter(F.chat.type == "private")
+    # An invite link's code first; a /start without one (or one from a reply keyboard) is the plain /start.
+    router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     router.message.register(ask_language, Command("language"))
     router.callback_query.register(language_chosen, LanguageCallback.filter())

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import unanswered
 from bot.delivery import Recipient, Variant, enqueue
 from bot.masking import mask
 from bot.unanswered import group
 from db import users as queries
 from db.models import AuditEntry, OutboxMessage, Role, Subscription, UnansweredQuestion, User
+from tests.conftest import ADMIN_ID
 from tests.support import eventually, onboarded
 from tests.test_first_conversation import t
 
@@ -117,3 +119,24 @@ async def test_mydata_lists_subscriptions_and_waiting_messages_and_forget_remove
                 await db.scalar(select(func.count()).select_from(OutboxMessage)))
 
     await eventually(left, (0, 0))  # subscriptions and the message waiting for them went with the profile
+
+
+async def test_admins_see_unanswered_questions_grouped_by_similarity_and_language(resident_factory, db,
+                                                                                  clock) -> None:
+    for text, language in [("var kan jag laga min cykel", "sv"), ("var kan jag laga cykeln", "sv"),
+                           ("where can I fix my bike", "en"), ("ring mig 070-123 45 67 om cykeln", "sv")]:
+        await unanswered.record(db, text, language, clock.now())
+    await db.commit()
+    admin = await onboarded(resident_factory, ADMIN_ID, "en", "English")
+    admin.send("/admin")
+    await admin.expect()
+    await admin.press(t("❓ Unanswered questions", "en"))
+    shown = await admin.expect("Svenska · 2 times", "English · 1 time", "var kan jag laga cykeln", "[phone]")
+    assert "070" not in shown.text
+
+
+async def test_residents_cannot_open_the_unanswered_questions(resident_factory) -> None:
+    nosy = await onboarded(resident_factory, 831, "en", "English")
+    message = nosy.keyboard_message(t("❓ Help", "en"))
+    answer = await nosy.press_data(message.message_id, "adm:unanswered")
+    assert answer.get("text") == t("This button no longer works. Here is the menu.", "en")
