@@ -16,6 +16,8 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot import activities
+from bot.announcements import ReleaseDue
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
@@ -73,10 +75,20 @@ class Application:
     i18n: I18n
     delivery: DeliveryEngine
     jobs: Jobs
+    content: ContentStore
+    clock: Clock
 
     async def prepare(self) -> None:
         await upgrade(self.engine)
+        await self.sync_activities()
         await register_commands(self.bot, self.i18n)
+
+    async def sync_activities(self) -> None:
+        """The seed programme in content/activities/ into the database (also after a content reload)."""
+        async with create_sessionmaker(self.engine)() as session, session.begin():
+            changed = await activities.sync_content(session, self.content.current.activities, self.clock.now())
+        if changed:
+            log.info("activities: %d changed from content/activities/", changed)
 
     async def poll(self, handle_signals: bool = False) -> None:
         """Long polling, with the delivery engine and the scheduler running beside it."""
@@ -116,8 +128,9 @@ def create_application(
     jobs = Jobs(sessionmaker, clock, delivery, settings.scheduler_tick_seconds)
     jobs.add("retention", Retention(RetentionPolicy(
         settings.retention_inactive_days, settings.retention_outbox_days, settings.retention_questions_days)))
+    jobs.add("announcements", ReleaseDue(i18n, settings.tz))
     dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery)
-    return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs)
+    return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs, content, clock)
 
 
 async def run(settings: Settings) -> None:

@@ -27,13 +27,20 @@ class CommandSpec:
 RESIDENT_COMMANDS = (
     CommandSpec("start", __("Start again and show the menu")),
     CommandSpec("services", __("Find a local service")),
+    CommandSpec("activities", __("What is on near you")),
+    CommandSpec("reminders", __("Your reminders")),
+    CommandSpec("news", __("News from the district")),
+    CommandSpec("settings", __("Your area, reminders and quiet hours")),
     CommandSpec("help", __("What I can do")),
     CommandSpec("language", __("Change language")),
     CommandSpec("privacy", __("What I store about you")),
     CommandSpec("mydata", __("See everything stored about you")),
     CommandSpec("forget", __("Delete everything stored about you")),
 )
-STAFF_COMMANDS = (CommandSpec("announce", __("Send an announcement to residents")),)
+STAFF_COMMANDS = (
+    CommandSpec("announce", __("Send an announcement to residents")),
+    CommandSpec("activity", __("Add or change an activity")),
+)
 THEME_GROUP_COMMANDS: tuple[CommandSpec, ...] = ()
 ADMIN_COMMANDS = (CommandSpec("admin", __("Overview for administrators")),)
 

@@ -2,7 +2,23 @@
 
 from aiogram import Router
 
-from handlers import admin, errors, fallback, help, membership, privacy, questions, services, start
+from handlers import (
+    activities,
+    activity_admin,
+    admin,
+    announce,
+    errors,
+    fallback,
+    help,
+    membership,
+    news,
+    privacy,
+    questions,
+    reminders,
+    services,
+    settings,
+    start,
+)
 
 
 def create_routers() -> list[Router]:
@@ -15,6 +31,12 @@ def create_routers() -> list[Router]:
         privacy.create_router(),
         admin.create_router(),
         services.create_router(),
+        announce.create_router(),
+        news.create_router(),
+        settings.create_router(),
+        activities.create_router(),
+        reminders.create_router(),
+        activity_admin.create_router(),
         questions.create_router(),
         fallback.create_router(),
     ]

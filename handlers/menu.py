@@ -17,6 +17,9 @@ class MenuCallback(CallbackData, prefix="m"):
 # (action, label) in display order; each feature adds its entry here and handles MenuCallback(action=...).
 MENU_ITEMS = (
     ("services", __("🏛 Services")),
+    ("activities", __("📅 Activities")),
+    ("news", __("📰 News")),
+    ("settings", __("⚙️ Settings")),
     ("help", __("❓ Help")),
     ("language", __("🌐 Language")),
     ("privacy", __("🔒 Privacy")),

@@ -49,8 +49,9 @@ async def test_admin_is_an_unknown_command_for_everyone_else(resident_factory) -
 
 async def test_command_menus_are_registered_in_each_language_telegram_accepts(app, emulator) -> None:
     default = emulator.commands[("default", "")]
-    assert [c["command"] for c in default] == ["start", "services", "help", "language", "privacy", "mydata", "forget"]
-    assert default[2]["description"] == t("What I can do", "sv"), "the default menu is Swedish"
+    assert [c["command"] for c in default] == ["start", "services", "activities", "reminders", "news",
+                                                 "settings", "help", "language", "privacy", "mydata", "forget"]
+    assert default[6]["description"] == t("What I can do", "sv"), "the default menu is Swedish"
     for code in ("en", "ar", "so", "fa", "bs", "fi"):
         menu = emulator.commands[("default", code)]
         assert menu[3]["description"] == t("Change language", code)

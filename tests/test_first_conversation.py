@@ -32,7 +32,8 @@ async def test_amina_starts_in_arabic_from_her_phone_language(resident_factory, 
     confirmation = await amina.expect(t(DONE, "ar"), "/privacy")
     assert "🔒" in confirmation.text, "the two-line privacy notice comes with the first choice"
     menu = await amina.expect(t(MENU, "ar"))
-    assert [b["text"] for b in menu.inline_buttons()] == [t("🏛 Services", "ar"), t("❓ Help", "ar"),
+    assert [b["text"] for b in menu.inline_buttons()] == [t("🏛 Services", "ar"), t("📅 Activities", "ar"),
+                                                          t("📰 News", "ar"), t("⚙️ Settings", "ar"), t("❓ Help", "ar"),
                                                           t("🌐 Language", "ar"), t("🔒 Privacy", "ar")]
     assert greeting.reply_markup is None or not greeting.inline_buttons(), "spent language buttons are removed"
 

@@ -1,0 +1,7 @@
+"""/reminders: a resident's reminders and followed categories (being built)."""
+
+from aiogram import Router
+
+
+def create_router() -> Router:
+    return Router(name="reminders")
