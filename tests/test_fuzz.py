@@ -13,11 +13,14 @@ SEED = 20261129
 TRICKY = ["<b>", "</i>", "&", "&amp;", '"', "'", "<script>alert(1)</script>", "\u200f", "\u200e", "\u202e",
           "\u200c", "\u0000", "🙂", "👨‍👩‍👧", "ﷺ", "Kärra", "گ", "ێ", "%s", "{count}", "{", "}", "\\", "\n", " " * 5]
 COMMANDS = ["/start", "/start poll-1", "/start " + "x" * 64, "/help", "/language", "/services", "/privacy",
-            "/mydata", "/forget", "/admin", "/nonsense", "/", "/START", "/start@norra_hisingen_bot"]
+            "/mydata", "/forget", "/admin", "/nonsense", "/", "/START", "/start@norra_hisingen_bot", "/announce",
+            "/news", "/settings", "/activities", "/reminders", "/activity", "/start AbCdEfGhIjKlMnOpQrStUv"]
 FORGED = ["m:help", "m:nope", "lang:xx", "lang:", "s:card::x:nothing", "s:list:library:*:", "s:areas:zzz::",
           "s:map:::library-karra", "s:call:::nope", "n:library:57.7:11.9", "n:library:999:-999", "n:x:a:b",
           "a:faq:nope:sv", "a:service:library-karra:zz", "a:faq:sfi-start:ar", "forget:1", "forget:0",
-          "forget:maybe", "adm:reload", "zzz", "🙂" * 16, ":", "::::", "s:" + "é" * 30]
+          "forget:maybe", "adm:reload", "zzz", "🙂" * 16, ":", "::::", "s:" + "é" * 30, "set:hours:1-2",
+          "set:area:atlantis", "set:quiet:", "nw:0", "nw:999", "nw:-1", "ann:confirm::", "ann:toggle:x:a",
+          "adinv:staff:", "admem:-1", "adrm:yes:999:0", "m:news", "m:settings", "m:activities"]
 
 
 def random_text(rng: random.Random) -> str:
