@@ -4,7 +4,7 @@ from datetime import date
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -209,7 +209,8 @@ def create_router() -> Router:
     router = Router(name="services")
     router.message.filter(F.chat.type == "private")
     router.message.register(show_categories, Command("services"))
-    router.message.register(location_shared, F.location)
+    # Only outside a conversation: a pin sent inside a wizard (activities, staff) belongs to that step.
+    router.message.register(location_shared, F.location, StateFilter(None))
     router.callback_query.register(categories_from_menu, MenuCallback.filter(F.action == "services"))
     router.callback_query.register(categories_from_menu, ServicesCallback.filter(F.step == "categories"))
     router.callback_query.register(choose_area, ServicesCallback.filter(F.step == "areas"))

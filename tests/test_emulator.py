@@ -440,3 +440,13 @@ def test_parse_html_reports_byte_offsets():
     for bad in ("<span>x</span>", "<a>x</a>", "a > b", "&nbsp;", "</b>", "<b", '<a href="x>y</a>'):
         with pytest.raises(HtmlParseError):
             parse_html(bad)
+
+
+async def test_a_file_sent_by_a_user_can_be_fetched_and_downloaded(emulator, bot):
+    document = emulator.add_file("namn;tid\nLäxhjälp;16:00\n".encode(), "program.csv")
+    file = await bot.get_file(document["file_id"])
+    assert file.file_size == len("namn;tid\nLäxhjälp;16:00\n".encode()) and file.file_path.endswith(".csv")
+    downloaded = await bot.download(file)
+    assert downloaded.read().decode() == "namn;tid\nLäxhjälp;16:00\n"
+    with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+        await bot.get_file("no-such-file")

@@ -19,6 +19,7 @@ from bot.emulator.state import EmulatorState
 Handler = Callable[[EmulatorState, dict], Awaitable[object]]
 HANDLERS: dict[str, Handler] = {}
 
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bots may download files of up to 20 MB
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -254,6 +255,20 @@ class ApiMethods(EmulatorState):
     def _commands_key(self, p: dict) -> tuple[str, str]:
         language = rules.check_language_code(p.get("language_code"))
         return rules.scope_key(p.get("scope")), language
+
+    @handles("getFile")
+    async def _get_file(self, p: dict) -> dict:
+        if p["file_id"] not in self._files:
+            raise bad_request("invalid file_id")
+        content, path = self._files[p["file_id"]]
+        if len(content) > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")
+        return {"file_id": p["file_id"], "file_unique_id": f"u{p['file_id']}", "file_size": len(content),
+                "file_path": path}
+
+    def file_content(self, path: str) -> bytes | None:
+        """The bytes behind a file_path that getFile gave out (served by the /file/ route)."""
+        return next((content for content, known in self._files.values() if known == path), None)
 
     @handles("setMyCommands")
     async def _set_my_commands(self, p: dict) -> bool:

@@ -59,6 +59,7 @@ class TelegramEmulator(ApiMethods, UserActions):
         self._updates.closed = False  # a restarted emulator long-polls again
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -102,6 +103,12 @@ class TelegramEmulator(ApiMethods, UserActions):
             log.exception("emulator failed on %s", method)
             return self._respond(method, params, ApiError(500, f"Internal Server Error: {error!r}"))
         return self._respond(method, params, result)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        content = self.file_content(request.match_info["path"])
+        if request.match_info["token"] != self.token or content is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
 
     def _respond(self, method: str, params: dict, outcome: object) -> web.Response:
         if isinstance(outcome, ApiError):

@@ -21,7 +21,7 @@ IMPLEMENTED_METHODS = tuple(
     "getMe getUpdates deleteWebhook getWebhookInfo logOut close "
     "sendMessage editMessageText editMessageReplyMarkup editMessageCaption answerCallbackQuery "
     "deleteMessage sendPhoto sendDocument sendLocation sendVenue sendContact sendChatAction "
-    "setMyCommands getMyCommands deleteMyCommands setChatMenuButton".split()
+    "setMyCommands getMyCommands deleteMyCommands setChatMenuButton getFile".split()
 )
 
 # Telegram's own wording for some missing parameters; the rest get a generic text.

@@ -53,6 +53,7 @@ class EmulatorState:
         self._open_queries: dict[str, dict] = {}  # callback queries not answered yet
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)  # answer late, after doing the work
+        self._files: dict[str, tuple[bytes, str]] = {}  # file_id → (content, file_path), sent by users
         self._listeners: list[Callable[[BotMessage], None]] = []
         self._signal = ChangeSignal()
         self._updates = UpdateQueue(self._signal)

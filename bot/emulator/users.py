@@ -8,6 +8,11 @@ from bot.emulator.state import EmulatorState
 _query_ids = itertools.count(4_000_000_000_000_000_001)
 
 
+def _extension(file_name: str) -> str:
+    suffix = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+    return f".{suffix}" if suffix.isalnum() else ""
+
+
 def _utf16_length(text: str) -> int:
     # Telegram measures entity offsets and lengths in UTF-16 code units.
     return len(text.encode("utf-16-le")) // 2
@@ -39,6 +44,17 @@ class UserActions(EmulatorState):
             user.update({key: value for key, value in optional.items() if value is not None})
             self._users[user_id] = user
         return self._users[user_id]
+
+    def add_file(self, data: bytes, file_name: str, mime_type: str = "text/csv") -> dict:
+        """A file a user is about to send: the Document to pass as ``send_message(user, document=...)``.
+
+        The bot can then fetch it with getFile and download it from /file/bot<token>/<file_path>.
+        """
+        number = len(self._files) + 1
+        file_id = f"emu-upload-{number}"
+        self._files[file_id] = (data, f"documents/file_{number}{_extension(file_name)}")
+        return {"file_id": file_id, "file_unique_id": f"uupload{number}", "file_name": file_name,
+                "mime_type": mime_type, "file_size": len(data)}
 
     def push_update(self, update: dict) -> int:
         """Queue a raw update; update_id is assigned when missing."""
