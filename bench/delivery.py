@@ -102,7 +102,14 @@ async def run(database_url: str, recipients: int, rate: float, crash: bool) -> d
             in_flight = (await status_counts(database_url))["sending"]
             process = await start_bot(database_url, emulator, rate)
         await wait_for(lambda: len(reached) >= recipients, timeout=recipients / rate * 3 + 120)
-        await asyncio.sleep(1)  # let the last outcomes be committed
+        # Every row must end as sent, blocked or failed. On PostgreSQL a dead sender's claims are released
+        # only after their lease (send timeout + margin), so the rows in flight at the crash finish last.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            counts = await status_counts(database_url)
+            if not counts["pending"] + counts["sending"]:
+                break
+            await asyncio.sleep(1)  # noqa: ASYNC110 - polling another process's database
         process.send_signal(signal.SIGTERM)
         await process.wait()
         statuses = await status_counts(database_url)

@@ -1,4 +1,4 @@
-"""A resident's own settings: area and quiet hours (more come with reminders)."""
+"""A resident's own settings: area, quiet hours, when to be reminded of activities, the weekly digest."""
 
 from bot.quiet_hours import DEFAULT_FROM, DEFAULT_UNTIL
 from db.models import User
@@ -25,4 +25,30 @@ def set_quiet_hours(user: User, choice: str) -> bool:
     if (start, end) not in QUIET_CHOICES:
         return False
     user.quiet_from, user.quiet_until = start, end
+    return True
+
+
+# When to be reminded of activities: (evening before at 18:00, two hours before). "Neither" is not offered: a
+# resident who wants no reminders removes them in /reminders.
+REMINDER_CHOICES = {"evening": (True, False), "two_hours": (False, True), "both": (True, True)}
+
+
+def reminder_choice(user: User) -> str:
+    current = (bool(user.remind_evening), bool(user.remind_two_hours))
+    return next((name for name, flags in REMINDER_CHOICES.items() if flags == current), "evening")
+
+
+def set_reminder_choice(user: User, choice: str) -> bool:
+    """`choice` as on the buttons; anything else (forged) is refused."""
+    if choice not in REMINDER_CHOICES:
+        return False
+    user.remind_evening, user.remind_two_hours = REMINDER_CHOICES[choice]
+    return True
+
+
+def set_weekly_digest(user: User, choice: str) -> bool:
+    """"on" or "off" (the state wanted, so a double tap does not flip it back)."""
+    if choice not in ("on", "off"):
+        return False
+    user.weekly_digest = choice == "on"
     return True
