@@ -27,6 +27,7 @@ from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.jobs import Jobs
 from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.reminders import ReminderPlanner
 from bot.retention import Retention, RetentionPolicy
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
@@ -129,6 +130,7 @@ def create_application(
     jobs.add("retention", Retention(RetentionPolicy(
         settings.retention_inactive_days, settings.retention_outbox_days, settings.retention_questions_days)))
     jobs.add("announcements", ReleaseDue(i18n, settings.tz))
+    jobs.add("reminders", ReminderPlanner(settings.tz, i18n, content))
     dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery)
     return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs, content, clock)
 
