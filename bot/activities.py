@@ -3,14 +3,18 @@ cancelling or moving one occurrence. Handlers and the reminder planner build on 
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.programme import ActivityEntry, Occurrence, occurrences
-from db.models import Activity, OccurrenceChange
+from bot.directory import Location, Service
+from bot.programme import ActivityEntry, Occurrence, occurrences, planned_starts, to_utc
+from db.models import Activity, ActivityReminder, Delivery, OccurrenceChange, OutboxMessage, Subscription
 
 CONTENT = "content"
 STAFF = "staff"
@@ -123,3 +127,157 @@ def title_in(activity: Activity, locale: str) -> str:
 
 def description_in(activity: Activity, locale: str) -> str:
     return activity.descriptions.get(locale) or activity.descriptions["sv"]
+
+
+# --- What residents browse and ask for: one occurrence, places, reminders and followed categories -----------
+
+KEY_FORMAT = "%Y%m%dT%H%M"  # Occurrence.key: the planned local start
+
+
+def unverified_note() -> str:
+    """Shown on every activity that staff have not confirmed yet (the seed programme is an example)."""
+    return _("ℹ️ Not confirmed yet: check with the organiser before you go.")
+
+
+def planned_of(key: str) -> datetime | None:
+    """The planned local start an Occurrence.key stands for; None for anything that is not such a key."""
+    try:
+        planned = datetime.strptime(key, KEY_FORMAT)
+    except ValueError:
+        return None
+    return planned if planned.strftime(KEY_FORMAT) == key else None
+
+
+async def occurrence_of(session: AsyncSession, activity_id: int, key: str, tz: ZoneInfo) -> Happening | None:
+    """One occurrence by its key, cancelled or moved ones too (an old button still shows what happened to it).
+    None when the activity is gone or never had an occurrence planned at that time (a forged or stale key).
+    A series that was cancelled as a whole shows each of its occurrences as cancelled."""
+    planned = planned_of(key)
+    activity = await session.get(Activity, activity_id) if planned is not None else None
+    if activity is None or planned not in planned_starts(activity.first_start, activity.rrule, planned, planned):
+        return None
+    changes = (await changes_of(session, [activity.id])).get(activity.id, {})
+    changed, new_start = planned in changes, changes.get(planned)
+    start = to_utc(new_start or planned, tz)
+    occurrence = Occurrence(activity.id, planned, start, start + timedelta(minutes=activity.duration_minutes),
+                            cancelled=activity.cancelled or (changed and new_start is None),
+                            moved=changed and new_start is not None)
+    return Happening(activity, occurrence)
+
+
+async def next_happening(session: AsyncSession, activity: Activity, tz: ZoneInfo, now: datetime,
+                         horizon: datetime) -> Happening | None:
+    """The activity's next occurrence that is not cancelled, up to `horizon` (UTC)."""
+    found = await happenings(session, tz, now, horizon, activity_id=activity.id)
+    return found[0] if found else None
+
+
+def place_of(activity: Activity, services: dict[str, Service]) -> Location | None:
+    """Where to put the map pin: the activity's own coordinates, else its venue's."""
+    if activity.lat is not None and activity.lon is not None:
+        return Location(lat=activity.lat, lon=activity.lon)
+    venue = services.get(activity.venue_service or "")
+    return venue.location if venue else None
+
+
+async def nearest_happenings(session: AsyncSession, tz: ZoneInfo, window_from: datetime, window_to: datetime,
+                             here: Location, services: dict[str, Service]) -> list[tuple[Happening, float]]:
+    """The next occurrence of each activity with a place, nearest first (then soonest), with the distance in km.
+    One line per activity: a weekly activity next door should not push everything else off the list."""
+    first: dict[int, Happening] = {}
+    for happening in await happenings(session, tz, window_from, window_to):
+        first.setdefault(happening.activity.id, happening)
+    found = []
+    for happening in first.values():
+        place = place_of(happening.activity, services)
+        if place is not None:
+            found.append((happening, here.km_to(place)))
+    return sorted(found, key=lambda pair: (round(pair[1], 1), pair[0].occurrence.start))
+
+
+async def categories_in_use(session: AsyncSession) -> set[str]:
+    return set(await session.scalars(select(Activity.category).where(Activity.cancelled.is_(False)).distinct()))
+
+
+async def areas_in_use(session: AsyncSession) -> set[str]:
+    return set(await session.scalars(select(Activity.area).where(
+        Activity.cancelled.is_(False), Activity.area.is_not(None)).distinct()))
+
+
+def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific INSERT … ON CONFLICT
+    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+async def add_reminder(session: AsyncSession, user_id: int, activity_id: int, occurrence: str,
+                       now: datetime) -> bool:
+    """"Remind me" for one occurrence (its key) or, with occurrence "", the series. Insert-or-ignore on the
+    unique (user, activity, occurrence): a double tap, or a tap from a second device, stores it once.
+    True if it is new."""
+    result = await session.execute(
+        _insert(session, ActivityReminder)
+        .values(user_id=user_id, activity_id=activity_id, occurrence=occurrence, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "activity_id", "occurrence"]))
+    return result.rowcount == 1
+
+
+async def reminders_of(session: AsyncSession, user_id: int) -> list[tuple[ActivityReminder, Activity]]:
+    rows = await session.execute(
+        select(ActivityReminder, Activity).join(Activity, Activity.id == ActivityReminder.activity_id)
+        .where(ActivityReminder.user_id == user_id)
+        .order_by(ActivityReminder.occurrence, ActivityReminder.created_at, ActivityReminder.id))
+    return [(reminder, activity) for reminder, activity in rows.all()]
+
+
+async def drop_pending_reminders(session: AsyncSession, user_id: int, activity_id: int, occurrence: str) -> int:
+    """Delete this person's reminder messages that are still waiting in the outbox, so a cancelled reminder is
+    never sent. The planner (bot/reminders.py) keys its deliveries `reminder:<activity>:<occurrence>:<kind>`, a
+    moved occurrence `reminder:<activity>:<occurrence>@<new time>:<kind>`; for a series (occurrence "") that is
+    every occurrence of the activity. If something else still asks for one of them (a reminder for that date
+    alone, a followed category), the planner simply enqueues it again on its next run."""
+    prefix = f"reminder:{activity_id}:{occurrence}"
+    matches = (Delivery.dedupe_key.startswith(prefix, autoescape=True) if not occurrence else
+               or_(Delivery.dedupe_key.startswith(prefix + ":", autoescape=True),
+                   Delivery.dedupe_key.startswith(prefix + "@", autoescape=True)))
+    ids = list(await session.scalars(select(Delivery.id).where(matches).join(
+        OutboxMessage, OutboxMessage.delivery_id == Delivery.id).where(
+        OutboxMessage.user_id == user_id, OutboxMessage.status == "pending")))
+    if not ids:
+        return 0
+    result = await session.execute(delete(OutboxMessage).where(
+        OutboxMessage.user_id == user_id, OutboxMessage.status == "pending", OutboxMessage.delivery_id.in_(ids)))
+    # Keep each delivery's total equal to its rows, as the planner does when it drops reminders.
+    remaining = (select(func.count()).select_from(OutboxMessage)
+                 .where(OutboxMessage.delivery_id == Delivery.id).scalar_subquery())
+    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(total=remaining))
+    return result.rowcount
+
+
+async def remove_reminder(session: AsyncSession, user_id: int, reminder_id: int) -> ActivityReminder | None:
+    """Cancel one of the person's reminders (someone else's id finds nothing) and its waiting messages."""
+    reminder = await session.scalar(select(ActivityReminder).where(
+        ActivityReminder.id == reminder_id, ActivityReminder.user_id == user_id))
+    if reminder is None:
+        return None
+    await drop_pending_reminders(session, user_id, reminder.activity_id, reminder.occurrence)
+    await session.delete(reminder)
+    await session.flush()
+    return reminder
+
+
+async def add_subscription(session: AsyncSession, user_id: int, category: str, area: str, now: datetime) -> bool:
+    """Follow an activity category in one area, or ("") everywhere; insert-or-ignore. True if it is new."""
+    result = await session.execute(
+        _insert(session, Subscription).values(user_id=user_id, category=category, area=area, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "category", "area"]))
+    return result.rowcount == 1
+
+
+async def subscriptions_of(session: AsyncSession, user_id: int) -> list[Subscription]:
+    return list(await session.scalars(select(Subscription).where(Subscription.user_id == user_id)
+                                      .order_by(Subscription.created_at, Subscription.id)))
+
+
+async def remove_subscription(session: AsyncSession, user_id: int, subscription_id: int) -> bool:
+    result = await session.execute(delete(Subscription).where(
+        Subscription.id == subscription_id, Subscription.user_id == user_id))
+    return result.rowcount == 1
