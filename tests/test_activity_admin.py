@@ -148,7 +148,7 @@ async def test_new_weekly_activity_in_swedish(app, db, clock, resident_factory, 
     await staff.press(t("No sign-up ➡️", LANG))
     await staff.expect(t("Who organises it? Type the name of the service or association.", LANG))
     await staff.press("Kärra bibliotek")
-    card = await staff.expect("Läxhjälp i Kärra", "tisdag 1 december 2026, 16:00–17:30", "📍 Kärra bibliotek",
+    card = await staff.expect("Läxhjälp i Kärra", "tisdag 1 december 2026 16:00–17:30", "📍 Kärra bibliotek",
                               "🏘 Kärra", t("Ages {youngest}–{oldest}", LANG).format(youngest=10, oldest=15),
                               "💶 " + t("Free", LANG))
     assert "🔁 " + t("{repeat}, until {date}", LANG).format(

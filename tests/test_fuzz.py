@@ -20,7 +20,9 @@ FORGED = ["m:help", "m:nope", "lang:xx", "lang:", "s:card::x:nothing", "s:list:l
           "a:faq:nope:sv", "a:service:library-karra:zz", "a:faq:sfi-start:ar", "forget:1", "forget:0",
           "forget:maybe", "adm:reload", "zzz", "🙂" * 16, ":", "::::", "s:" + "é" * 30, "set:hours:1-2",
           "set:area:atlantis", "set:quiet:", "nw:0", "nw:999", "nw:-1", "ann:confirm::", "ann:toggle:x:a",
-          "adinv:staff:", "admem:-1", "adrm:yes:999:0", "m:news", "m:settings", "m:activities"]
+          "adinv:staff:", "admem:-1", "adrm:yes:999:0", "m:news", "m:settings", "m:activities",
+          "ac:card:1:20261201T1600", "ac:card:99999999999999999999:x", "ac:remind:1:", "ac:ics:-1:zz",
+          "ac:week:0", "rem:stop:1", "rem:stop:x", "sa:new", "set:remind:both", "set:digest:1"]
 
 
 def random_text(rng: random.Random) -> str:
