@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.preferences import quiet_hours_label
 from db import users as queries
-from db.models import Delivery, OutboxMessage, Subscription, User
+from db.models import Activity, ActivityReminder, Delivery, OutboxMessage, Subscription, User
 
 
 async def stored_about(session: AsyncSession, user: User) -> dict:
@@ -15,6 +15,9 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
     roles = sorted(await queries.roles_of(session, user.id))
     subscriptions = await session.scalars(select(Subscription).where(Subscription.user_id == user.id)
                                           .order_by(Subscription.id))
+    reminders = await session.execute(
+        select(ActivityReminder.occurrence, Activity.slug).join(Activity, Activity.id == ActivityReminder.activity_id)
+        .where(ActivityReminder.user_id == user.id).order_by(ActivityReminder.id))
     deliveries = await session.execute(
         select(OutboxMessage, Delivery.kind).join(Delivery, Delivery.id == OutboxMessage.delivery_id)
         .where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.not_before))
@@ -28,7 +31,10 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
         "receives_messages": user.is_active,
         "quiet_hours": quiet_hours_label(user.quiet_from, user.quiet_until),
         "roles": [{"role": role, "scope": scope} for role, scope in roles],
+        "reminder_settings": {"evening_before": user.remind_evening, "two_hours_before": user.remind_two_hours,
+                              "weekly_digest": user.weekly_digest},
         "subscriptions": [{"category": s.category, "area": s.area or None} for s in subscriptions],
+        "reminders": [{"activity": slug, "date": occurrence or "every time"} for occurrence, slug in reminders.all()],
         # Messages waiting for you, and those sent in the last 30 days (then purged).
         "messages_to_you": [
             {"kind": kind, "status": row.status, "due": _iso(row.not_before), "sent": _iso(row.sent_at)}

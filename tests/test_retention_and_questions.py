@@ -2,7 +2,7 @@
 questions stored masked and unlinked."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,16 @@ from bot.delivery import Recipient, Variant, enqueue
 from bot.masking import mask
 from bot.unanswered import group
 from db import users as queries
-from db.models import AuditEntry, OutboxMessage, Role, Subscription, UnansweredQuestion, User
+from db.models import (
+    Activity,
+    ActivityReminder,
+    AuditEntry,
+    OutboxMessage,
+    Role,
+    Subscription,
+    UnansweredQuestion,
+    User,
+)
 from tests.conftest import ADMIN_ID
 from tests.support import eventually, onboarded
 from tests.test_first_conversation import t
@@ -98,6 +107,12 @@ async def test_mydata_lists_subscriptions_and_waiting_messages_and_forget_remove
         resident_factory, db, clock) -> None:
     lina = await onboarded(resident_factory, 821, "en", "English")
     db.add(Subscription(user_id=821, category="language-cafe", area="backa", created_at=clock.now()))
+    football = Activity(slug="football-girls", source="staff", titles={"sv": "Fotboll"}, descriptions={"sv": "x"},
+                        category="sport", first_start=datetime(2026, 12, 1, 16), duration_minutes=60,
+                        updated_at=clock.now())
+    db.add(football)
+    await db.flush()
+    db.add(ActivityReminder(user_id=821, activity_id=football.id, occurrence="", created_at=clock.now()))
     await enqueue(db, kind="announcement", variants={"sv": Variant("Senare")}, now=clock.now(),
                   recipients=[Recipient(821, "en", clock.now() + timedelta(days=1))])
     await db.commit()
@@ -106,6 +121,8 @@ async def test_mydata_lists_subscriptions_and_waiting_messages_and_forget_remove
     await lina.expect("language-cafe", "announcement", "21:00–08:00")
     data = json.loads((await lina.expect()).document)
     assert data["subscriptions"] == [{"category": "language-cafe", "area": "backa"}]
+    assert data["reminder_settings"] == {"evening_before": True, "two_hours_before": False, "weekly_digest": False}
+    assert data["reminders"] == [{"activity": "football-girls", "date": "every time"}]
     assert [(m["kind"], m["status"]) for m in data["messages_to_you"]] == [("announcement", "pending")]
 
     lina.send("/forget")
@@ -119,6 +136,7 @@ async def test_mydata_lists_subscriptions_and_waiting_messages_and_forget_remove
                 await db.scalar(select(func.count()).select_from(OutboxMessage)))
 
     await eventually(left, (0, 0))  # subscriptions and the message waiting for them went with the profile
+    assert await db.scalar(select(func.count()).select_from(ActivityReminder)) == 0, "reminders went too"
 
 
 async def test_admins_see_unanswered_questions_grouped_by_similarity_and_language(resident_factory, db,
