@@ -45,6 +45,7 @@ def privacy_text(user: User, settings: Settings) -> str:
                 "if you set them, when you first and last wrote to me, and when you accepted this notice. "
                 "I need this to answer you in your language and to send you only what you asked for."
             ),
+            _("If you ask for reminders or follow a kind of activity, I store that until you stop it (/reminders)."),
             _(
                 "I do not keep the messages you write to me. When I cannot answer a question, I keep the question "
                 "for {days} days without your name or user ID, with phone numbers, e-mail addresses, personal "
