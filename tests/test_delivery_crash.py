@@ -72,6 +72,12 @@ async def test_kill_9_twice_mid_delivery_loses_nobody_and_duplicates_stay_within
         process = await start_bot(clean_database, emulator)
         # On PostgreSQL a claim is released only after its lease (send timeout + margin) has passed.
         await wait_until(lambda: len(delivered(emulator)) == RESIDENTS, timeout=60, what="everyone reached")
+        # The rows in flight at a kill arrived, but stay "sending" until released (at once on SQLite, after the
+        # lease on PostgreSQL) and sent again: wait until every row has ended.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while await count("sending") + await count("pending") and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         _, errors = await process.communicate()
         assert process.returncode == 0, errors.decode()[-2000:]

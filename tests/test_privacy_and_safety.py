@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db import users as queries
 from db.models import Role, User
-from tests.support import TOKEN, onboarded
+from tests.support import TOKEN, eventually, onboarded
 from tests.test_first_conversation import CHOOSE, t
 
 
@@ -38,8 +38,12 @@ async def test_forget_asks_first_and_then_deletes_everything(resident_factory, d
     await erik.expect()
     await erik.press(t("🗑 Yes, delete everything", "sv"))
     await erik.expect(t("Everything I stored about you is deleted. If you write /start, we begin from nothing.", "sv"))
-    await db.rollback()
-    assert await db.get(User, 702) is None
+
+    async def gone() -> bool:
+        await db.rollback()  # a fresh snapshot: the bot commits just after it replies
+        return await db.get(User, 702, populate_existing=True) is None
+
+    await eventually(gone, True)
     assert (await db.execute(select(Role).where(Role.user_id == 702))).first() is None, "roles went with it"
     erik.send("/start")
     await erik.expect(t(CHOOSE, "sv")), "a later /start begins from nothing: the language question again"
