@@ -78,7 +78,8 @@ async def wait_for(condition, timeout: float) -> None:  # noqa: ANN001
         await asyncio.sleep(0.05)
 
 
-async def run(database_url: str, recipients: int, rate: float, crash: bool) -> dict:
+async def limited_emulator() -> tuple[TelegramEmulator, list[float], set[int]]:
+    """The emulator limited like Telegram, started, with the send times and the residents reached so far."""
     emulator = TelegramEmulator(token=TOKEN, global_rate=TELEGRAM_LIMIT, global_burst=30, chat_rate=1, chat_burst=3,
                                 latency=LATENCY)
     await emulator.start()
@@ -91,6 +92,11 @@ async def run(database_url: str, recipients: int, rate: float, crash: bool) -> d
             reached.add(message.chat_id)
 
     emulator.on_bot_message(on_message)
+    return emulator, send_times, reached
+
+
+async def run(database_url: str, recipients: int, rate: float, crash: bool) -> dict:
+    emulator, send_times, reached = await limited_emulator()
     try:
         await prepare(database_url, emulator, recipients)
         process = await start_bot(database_url, emulator, rate)

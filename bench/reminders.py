@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bench.delivery import LATENCY, TELEGRAM_LIMIT, TOKEN, start_bot, status_counts, wait_for  # noqa: E402
-from bot.emulator import TelegramEmulator  # noqa: E402
+from bench.delivery import FIRST, LATENCY, TELEGRAM_LIMIT, limited_emulator, start_bot, status_counts, wait_for  # noqa: E402, E501
 from bot.i18n import create_i18n  # noqa: E402
 from bot.languages import LANGUAGES  # noqa: E402
 from bot.preferences import QUIET_CHOICES  # noqa: E402
@@ -45,7 +44,6 @@ CATEGORIES = ["children", "youth", "families", "seniors", "culture", "sport", "l
               "parent-support", "jobs-and-studies", "safety-walks"]
 AREAS = ["backa", "brunnsbo", "karra", "rodbo", "skogome", "skalltorp", "save", "tuve", "lillhagsparken"]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-FIRST = 1_000_000
 CHUNK = 5000
 
 
@@ -118,18 +116,7 @@ async def time_planning(url: str, label: str, now: datetime, i18n) -> dict:  # n
 
 async def burst(url: str, recipients: int, rate: float, i18n) -> dict:  # noqa: ANN001
     """Reminders for ten activities starting in two hours (real time), planned by the planner, sent by the bot."""
-    emulator = TelegramEmulator(token=TOKEN, global_rate=TELEGRAM_LIMIT, global_burst=30, chat_rate=1, chat_burst=3,
-                                latency=LATENCY)
-    await emulator.start()
-    send_times: list[float] = []
-    reached: set[int] = set()
-
-    def on_message(message) -> None:  # noqa: ANN001
-        if message.chat_id >= FIRST and not message.edited:
-            send_times.append(time.monotonic())
-            reached.add(message.chat_id)
-
-    emulator.on_bot_message(on_message)
+    emulator, send_times, reached = await limited_emulator()
     try:
         engine = create_engine(url)
         await upgrade(engine)
