@@ -1,4 +1,5 @@
-"""Typed models: residents, roles, invites, the audit log, subscriptions, announcements and the delivery outbox."""
+"""Typed models: residents, roles, invites, the audit log, subscriptions, announcements, the delivery outbox,
+activities and reminders, and feedback polls."""
 
 from datetime import datetime
 
@@ -244,3 +245,64 @@ class ActivityReminder(Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     occurrence: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime]
+
+
+class Poll(Base):
+    """A feedback poll of a theme group: texts per language, a type, an audience and an open period.
+
+    Options are stored as a list of {language: text}; an answer stores the chosen options as a bit mask
+    (option i ↔ bit i), so counting a million answers per option is one scan with bit operations."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_group: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # single | multiple | rating | yesno
+    questions: Mapped[dict] = mapped_column(JSON)  # {language: text}; Swedish is required
+    options: Mapped[list] = mapped_column(JSON)  # [{language: text}, ...]; empty for rating and yes/no
+    comment_step: Mapped[bool] = mapped_column(default=False)
+    audience: Mapped[dict] = mapped_column(JSON)  # as for announcements
+    opens_at: Mapped[datetime] = mapped_column(index=True)
+    closes_at: Mapped[datetime] = mapped_column(index=True)
+    # After closing, residents who answered get the results (and /polls shows them).
+    public_results: Mapped[bool] = mapped_column(default=False)
+    # Theme-group members may read results while the poll is still open (otherwise only after closing).
+    live_results: Mapped[bool] = mapped_column(default=False)
+    # One reminder to those invited who have not answered, at this time (optional).
+    remind_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    # Work the scheduler has done, each once: invitations, the reminder, the results message, "you said, we did".
+    invited_delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    results_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    followup_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+
+
+class PollAnswer(Base):
+    """One resident's answer to one poll, under a keyed pseudonym (HMAC of poll and Telegram id).
+
+    Nothing else about the person: the area and language they had when answering, and the source tag of the
+    link they came by. No time and no surrogate id, so rows cannot be ordered against comments."""
+
+    __tablename__ = "poll_answers"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[int] = mapped_column(Integer)  # bit mask of the chosen options
+    area: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(32), default="")
+
+
+class PollComment(Base):
+    """A free-text comment, masked before storage and with no link to the person (a random id, no time)."""
+
+    __tablename__ = "poll_comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
