@@ -65,7 +65,8 @@ async def status_counts(database_url: str) -> Counter:
 
 async def start_bot(database_url: str, emulator: TelegramEmulator, rate: float) -> asyncio.subprocess.Process:
     environment = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": emulator.base_url,
-                   "DATABASE_URL": database_url, "DELIVERY_RATE": str(rate), "DELIVERY_TIMEOUT_SECONDS": "5"}
+                   "DATABASE_URL": database_url, "DELIVERY_RATE": str(rate), "DELIVERY_TIMEOUT_SECONDS": "5",
+                   "POLL_SECRET": "x" * 64}
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, env=environment,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 

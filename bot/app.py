@@ -49,7 +49,7 @@ def create_dispatcher(
     # Event isolation handles one user's updates one at a time, so a double tap cannot race itself.
     dispatcher = Dispatcher(
         events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content,
-        delivery=delivery,
+        delivery=delivery, poll_key=settings.poll_key(),
     )
     # Order: a session first, then the user (needs the session), then the language (needs the user).
     sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"

@@ -1,6 +1,7 @@
 """Configuration from the environment (and an optional .env file), validated before anything starts."""
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     retention_inactive_days: int = Field(default=730, ge=1)
     retention_outbox_days: int = Field(default=30, ge=1)
     retention_questions_days: int = Field(default=90, ge=1)
+    # Key of the poll pseudonyms (HMAC); kept out of the database. Unset: a random key in POLL_KEY_FILE.
+    poll_secret: SecretStr | None = None
+    poll_key_file: str = "data/poll.key"
 
     @field_validator("bot_token")
     @classmethod
@@ -98,6 +102,20 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"unknown locale {value!r}; supported: {', '.join(LANGUAGES)}")
         return value
+
+    @field_validator("poll_secret")
+    @classmethod
+    def _strong_poll_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (try: python -c 'import secrets; "
+                             "print(secrets.token_hex(32))')")
+        return value
+
+    def poll_key(self) -> bytes:
+        from bot.polls import load_key
+
+        secret = self.poll_secret.get_secret_value().strip() if self.poll_secret else None
+        return load_key(secret, Path(self.poll_key_file))
 
     @property
     def tz(self) -> ZoneInfo:

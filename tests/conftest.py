@@ -17,6 +17,7 @@ from db.session import create_engine, create_sessionmaker
 from tests.support import TOKEN, FakeClock, Resident, assert_no_rejections
 
 ADMIN_ID = 900001
+POLL_SECRET = "test-poll-secret-0123456789abcdef0123456789"
 
 
 @pytest.fixture
@@ -57,6 +58,7 @@ def settings(emulator: TelegramEmulator, clean_database: str) -> Settings:
         telegram_api_url=emulator.base_url,
         database_url=clean_database,
         admin_ids=frozenset({ADMIN_ID}),
+        poll_secret=POLL_SECRET,
     )
 
 

@@ -32,7 +32,8 @@ def delivered(emulator: TelegramEmulator) -> Counter:
 
 async def start_bot(database_url: str, emulator: TelegramEmulator) -> asyncio.subprocess.Process:
     environment = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": emulator.base_url,
-                   "DATABASE_URL": database_url, "DELIVERY_RATE": "30", "DELIVERY_TIMEOUT_SECONDS": "2"}
+                   "DATABASE_URL": database_url, "DELIVERY_RATE": "30", "DELIVERY_TIMEOUT_SECONDS": "2",
+                   "POLL_SECRET": "x" * 64}
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT,
                                                 env=environment, stdout=asyncio.subprocess.DEVNULL,
                                                 stderr=asyncio.subprocess.PIPE)
