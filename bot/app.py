@@ -27,6 +27,7 @@ from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.jobs import Jobs
 from bot.library import ContentStore
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.poll_delivery import PollScheduler
 from bot.reminders import ReminderPlanner
 from bot.retention import Retention, RetentionPolicy
 from db.migrate import upgrade
@@ -44,12 +45,12 @@ def create_bot(settings: Settings) -> Bot:
 
 def create_dispatcher(
     settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, clock: Clock, content: ContentStore,
-    delivery: DeliveryEngine,
+    delivery: DeliveryEngine, poll_key: bytes,
 ) -> Dispatcher:
     # Event isolation handles one user's updates one at a time, so a double tap cannot race itself.
     dispatcher = Dispatcher(
         events_isolation=SimpleEventIsolation(), settings=settings, clock=clock, i18n=i18n, content=content,
-        delivery=delivery, poll_key=settings.poll_key(),
+        delivery=delivery, poll_key=poll_key,
     )
     # Order: a session first, then the user (needs the session), then the language (needs the user).
     sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
@@ -127,11 +128,14 @@ def create_application(
     delivery = DeliveryEngine(sessionmaker, bot, clock, i18n, rate=settings.delivery_rate,
                               timeout=settings.delivery_timeout_seconds)
     jobs = Jobs(sessionmaker, clock, delivery, settings.scheduler_tick_seconds)
+    poll_key = settings.poll_key()
     jobs.add("retention", Retention(RetentionPolicy(
-        settings.retention_inactive_days, settings.retention_outbox_days, settings.retention_questions_days)))
+        settings.retention_inactive_days, settings.retention_outbox_days, settings.retention_questions_days),
+        poll_key))
     jobs.add("announcements", ReleaseDue(i18n, settings.tz))
     jobs.add("reminders", ReminderPlanner(settings.tz, i18n, content))
-    dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery)
+    jobs.add("polls", PollScheduler(settings.tz, i18n, content, poll_key))
+    dispatcher = create_dispatcher(settings, sessionmaker, i18n, clock, content, delivery, poll_key)
     return Application(settings, engine, bot, dispatcher, i18n, delivery, jobs, content, clock)
 
 

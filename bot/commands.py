@@ -30,6 +30,7 @@ RESIDENT_COMMANDS = (
     CommandSpec("activities", __("What is on near you")),
     CommandSpec("reminders", __("Your reminders")),
     CommandSpec("news", __("News from the district")),
+    CommandSpec("polls", __("Open polls: tell us what you think")),
     CommandSpec("settings", __("Your area, reminders and quiet hours")),
     CommandSpec("help", __("What I can do")),
     CommandSpec("language", __("Change language")),
@@ -40,8 +41,9 @@ RESIDENT_COMMANDS = (
 STAFF_COMMANDS = (
     CommandSpec("announce", __("Send an announcement to residents")),
     CommandSpec("activity", __("Add or change an activity")),
+    CommandSpec("poll", __("Create a feedback poll")),
 )
-THEME_GROUP_COMMANDS: tuple[CommandSpec, ...] = ()
+THEME_GROUP_COMMANDS = (CommandSpec("results", __("Poll results of your theme group")),)
 ADMIN_COMMANDS = (CommandSpec("admin", __("Overview for administrators")),)
 
 

@@ -113,18 +113,18 @@ def _value_text(count: int, share: float | None) -> str:
     return f"{count}" if share is None else f"{count} · {share:.0f}%"
 
 
-def chart_spec(title: str, bars: list[tuple[str, int | None, float | None]], *, rtl: bool,
+def chart_spec(title: str, bars: list[tuple[str, int | str | None, float | None]], *, rtl: bool,
                note: str = "") -> ChartSpec:
     """Everything `chart_png` draws, decided without drawing: texts, bar lengths and the picture's height."""
-    visible_total = sum(count for _, count, _ in bars if count is not None)
+    visible_total = sum(count for _, count, _ in bars if isinstance(count, int))
     specs = []
     label_lines = 0
     for label, count, share in bars:
         lines = wrap(clean(label), LABEL_WIDTH, LABEL_LINES)
         label_lines += len(lines)
         text = display_text("\n".join(lines), rtl)
-        if count is None:
-            specs.append(BarSpec(text, 0.0, display_text(SUPPRESSED, rtl), suppressed=True))
+        if not isinstance(count, int):  # hidden: None shows "<5", a string is the caller's own mark ("*")
+            specs.append(BarSpec(text, 0.0, display_text(count or SUPPRESSED, rtl), suppressed=True))
             continue
         if share is None:  # a caller that gives only counts: share of the counts shown
             length = 100.0 * count / visible_total if visible_total else 0.0
@@ -140,10 +140,12 @@ def chart_spec(title: str, bars: list[tuple[str, int | None, float | None]], *, 
     return ChartSpec(display_text("\n".join(title_lines), rtl), specs, display_text(note_text, rtl), rtl, height)
 
 
-def chart_png(title: str, bars: list[tuple[str, int | None, float | None]], *, rtl: bool, note: str = "") -> bytes:
+def chart_png(title: str, bars: list[tuple[str, int | str | None, float | None]], *, rtl: bool,
+              note: str = "") -> bytes:
     """A PNG of one poll's result: a bar per option with its count and share; hidden (suppressed) cells show "<5".
 
-    `bars` are (label, count or None when hidden, share in percent or None when hidden), texts already translated."""
+    `bars` are (label, count, or when hidden None or the mark to show, share in percent or None when hidden), texts
+    already translated."""
     figure = chart_figure(chart_spec(title, bars, rtl=rtl, note=note))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", facecolor="white")

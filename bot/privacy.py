@@ -5,13 +5,15 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import polls
 from bot.preferences import quiet_hours_label
 from db import users as queries
 from db.models import Activity, ActivityReminder, Delivery, OutboxMessage, Subscription, User
 
 
-async def stored_about(session: AsyncSession, user: User) -> dict:
-    """All we keep about this person, as plain data (also sent to them as JSON)."""
+async def stored_about(session: AsyncSession, user: User, poll_key: bytes) -> dict:
+    """All we keep about this person, as plain data (also sent to them as JSON). Poll answers carry no id of
+    theirs: they are found by recomputing the person's pseudonyms with the poll key."""
     roles = sorted(await queries.roles_of(session, user.id))
     subscriptions = await session.scalars(select(Subscription).where(Subscription.user_id == user.id)
                                           .order_by(Subscription.id))
@@ -21,6 +23,7 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
     deliveries = await session.execute(
         select(OutboxMessage, Delivery.kind).join(Delivery, Delivery.id == OutboxMessage.delivery_id)
         .where(OutboxMessage.user_id == user.id).order_by(OutboxMessage.not_before))
+    answers = await polls.answers_of_user(session, poll_key, user.id)
     return {
         "telegram_user_id": user.id,
         "language": user.language,
@@ -40,12 +43,20 @@ async def stored_about(session: AsyncSession, user: User) -> dict:
             {"kind": kind, "status": row.status, "due": _iso(row.not_before), "sent": _iso(row.sent_at)}
             for row, kind in deliveries.all()
         ],
+        # Stored under a code made from your id, with the area and language you had when answering.
+        "poll_answers": [
+            {"poll": poll.id, "question": polls.question_in(poll, user.language),
+             "answer": [labels[index] for index in polls.chosen(choices, len(labels))]}
+            for poll, choices in answers for labels in [polls.option_labels(poll, user.language)]
+        ],
     }
 
 
-async def forget(session: AsyncSession, user_id: int) -> None:
+async def forget(session: AsyncSession, user_id: int, poll_key: bytes) -> None:
     """Delete the profile and everything hanging on it: roles, subscriptions and messages waiting to be sent
-    go with it by foreign-key cascade (tested), in the same transaction."""
+    go with it by foreign-key cascade (tested), in the same transaction. Poll answers stay in the results (they
+    say nothing about the person) but get random pseudonyms, so nobody, the bot included, can link them back."""
+    await polls.unlink_answers(session, poll_key, user_id)
     await session.execute(delete(User).where(User.id == user_id))
 
 

@@ -25,8 +25,9 @@ class RetentionPolicy:
 class Retention:
     """A scheduler job; the audit log is never purged here (it is the record of who did what)."""
 
-    def __init__(self, policy: RetentionPolicy) -> None:
+    def __init__(self, policy: RetentionPolicy, poll_key: bytes) -> None:
         self.policy = policy
+        self.poll_key = poll_key  # a forgotten resident's poll answers are unlinked, as by /forget
         self._last_run: datetime | None = None
 
     async def __call__(self, session: AsyncSession, now: datetime) -> bool:
@@ -36,7 +37,7 @@ class Retention:
         forgotten = 0
         cutoff = now - timedelta(days=self.policy.inactive_days)
         for user_id in await session.scalars(select(User.id).where(User.last_seen < cutoff)):
-            await privacy.forget(session, user_id)
+            await privacy.forget(session, user_id, self.poll_key)
             forgotten += 1
         purged = await session.execute(delete(OutboxMessage).where(
             OutboxMessage.status.in_(outbox.FINAL),

@@ -5,12 +5,10 @@ pressed, and every callback is also bound to its step's FSM state (an old or for
 "no longer works" answer). The audience step edits its one message while choices are toggled.
 """
 
-from contextlib import suppress
 from datetime import timedelta
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -23,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import announcements
 from bot.announcements import SOURCE, Draft
-from bot.audience import AREAS, CATEGORIES, LANGUAGE, Audience, counts_by_language
+from bot.audience import Audience
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import DeliveryEngine
@@ -31,9 +29,21 @@ from bot.i18n import ngettext
 from bot.languages import LANGUAGES
 from bot.library import ContentStore
 from db.models import User
+from handlers import wizard
 from handlers.common import reply
 from handlers.guards import IsStaff
 from handlers.menu import back_to_menu_markup, stale_button
+from handlers.wizard import (
+    AUDIENCE_ACTIONS,
+    audience_after,
+    audience_view,
+    dimension_view,
+    edit_screen,
+    markup,
+    people,
+    rows_of,
+    show,
+)
 
 
 class AnnounceCallback(CallbackData, prefix="ann"):
@@ -54,7 +64,6 @@ class Step(StatesGroup):
     confirm = State()
 
 
-DIMENSION_KEYS = {"a": AREAS, "l": LANGUAGE, "c": CATEGORIES}
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -66,20 +75,7 @@ def button(text: str, action: str, value: str = "", dim: str = "") -> InlineKeyb
 
 
 def nav_row(back: bool = True) -> list[InlineKeyboardButton]:
-    row = [button(_("⬅️ Back"), "back")] if back else []
-    return [*row, button(_("✖️ Cancel"), "cancel")]
-
-
-def rows_of(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[index:index + width] for index in range(0, len(buttons), width)]
-
-
-def markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def people(count: int) -> str:
-    return ngettext("It reaches {count} person now.", "It reaches {count} people now.", count).format(count=count)
+    return wizard.nav_row(button, back)
 
 
 # --- draft and screens --------------------------------------------------------------------------------------
@@ -91,24 +87,6 @@ async def load(state: FSMContext) -> Draft:
 
 async def save(state: FSMContext, draft: Draft) -> None:
     await state.update_data(draft=draft.to_dict())
-
-
-async def show(bot: Bot, chat_id: int, state: FSMContext, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Send the next screen and take the buttons off the previous one, so only the current step is pressable."""
-    previous = (await state.get_data()).get("screen")
-    if previous:
-        with suppress(TelegramBadRequest):  # too old to edit, or deleted by the staff member
-            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=previous, reply_markup=None)
-    sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
-    await state.update_data(screen=sent.message_id if keyboard else None)
-
-
-async def edit_screen(callback: CallbackQuery, state: FSMContext, text: str, keyboard: InlineKeyboardMarkup) -> None:
-    """Redraw the current screen in place (the audience toggles)."""
-    if isinstance(callback.message, Message):
-        await callback.message.edit_text(text, reply_markup=keyboard)
-    else:  # Telegram no longer shows us that message: send the screen anew
-        await show(callback.bot, callback.from_user.id, state, text, keyboard)
 
 
 class Screens:
@@ -165,39 +143,12 @@ class Screens:
         await self.show(text, markup(choices, nav_row()))
 
     async def audience_view(self, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
-        chosen = draft.audience
-        count = sum((await counts_by_language(self.session, chosen)).values())
-        text = "\n\n".join((
-            _("Step 4 of 7: who should get it?"),
-            _("Chosen: {audience}").format(audience=escape(chosen.describe(self.content.current.content,
-                                                                           self.i18n.current_locale))),
-            people(count),
-            _("Choices in one list mean any of them; choices in different lists must all match."),
-        ))
-        everyone = ("✓ " if chosen.everyone else "") + _("👥 Everyone")
-        lists = [
-            button(_("📍 Areas ({count})").format(count=len(chosen.areas)), "dim", dim="a"),
-            button(_("🌐 Languages ({count})").format(count=len(chosen.languages)), "dim", dim="l"),
-            button(_("🏷 Interests ({count})").format(count=len(chosen.categories)), "dim", dim="c"),
-        ]
-        keyboard = markup([button(everyone, "all")], lists[:2], lists[2:], [button(_("Next ➡️"), "next")], nav_row())
-        return text, keyboard
+        return await audience_view(self.session, self.content.current.content, self.i18n.current_locale,
+                                   draft.audience, _("Step 4 of 7: who should get it?"), button)
 
     async def dimension_view(self, draft: Draft, key: str) -> tuple[str, InlineKeyboardMarkup]:
-        content, locale = self.content.current.content, self.i18n.current_locale
-        options = {
-            "a": [(area.id, area.name_in(locale)) for area in content.areas],
-            "l": list(LANGUAGES.items()),
-            "c": [(category.id, category.label(locale)) for category in content.activity_categories],
-        }[key]
-        titles = {"a": _("Which areas? Residents who chose one of these areas in /settings."),
-                  "l": _("Which languages? Residents who use the bot in one of these languages."),
-                  "c": _("Which interests? Residents who follow one of these kinds of activity.")}
-        chosen = getattr(draft.audience, DIMENSION_KEYS[key])
-        count = sum((await counts_by_language(self.session, draft.audience)).values())
-        toggles = [button(("✓ " if value in chosen else "") + label, "tog", value, key) for value, label in options]
-        text = "\n\n".join((titles[key], _("None chosen means no limit."), people(count)))
-        return text, markup(*rows_of(toggles, 2), [button(_("✓ Done"), "done"), button(_("✖️ Cancel"), "cancel")])
+        return await dimension_view(self.session, self.content.current.content, self.i18n.current_locale,
+                                    draft.audience, key, button)
 
     async def audience(self, draft: Draft) -> None:
         await self.show(*await self.audience_view(draft))
@@ -432,21 +383,14 @@ async def audience_pressed(callback: CallbackQuery, callback_data: AnnounceCallb
     view = screens(callback, state, session, content, settings, i18n, clock)
     draft = await load(state)
     action, key = callback_data.action, callback_data.dim
-    if action == "all":
-        if draft.audience.everyone:
-            callback_answer.text = _("Everyone is already chosen.")
-            return
-        draft.audience = Audience()
-    elif action == "tog":
-        known = {AREAS: {area.id for area in content.current.content.areas}, LANGUAGE: set(LANGUAGES),
-                 CATEGORIES: {category.id for category in content.current.content.activity_categories}}
-        if key not in DIMENSION_KEYS or callback_data.value not in known[DIMENSION_KEYS[key]]:
-            await stale_button(callback, callback_answer)
-            return
-        draft.audience = draft.audience.toggle(DIMENSION_KEYS[key], callback_data.value)
-    elif action == "dim" and key not in DIMENSION_KEYS:
+    if action == "all" and draft.audience.everyone:
+        callback_answer.text = _("Everyone is already chosen.")
+        return
+    chosen = audience_after(draft.audience, action, key, callback_data.value, content.current.content)
+    if chosen is None:
         await stale_button(callback, callback_answer)
         return
+    draft.audience = chosen
     await save(state, draft)
     if action in ("dim", "tog"):
         await edit_screen(callback, state, *await view.dimension_view(draft, key))
@@ -555,7 +499,7 @@ def create_router() -> Router:
     on("next", forward, wizard)
     on("add", add_language, Step.languages)
     on("nophoto", without_photo, Step.photo)
-    for action in ("all", "dim", "tog", "done"):
+    for action in AUDIENCE_ACTIONS:
         on(action, audience_pressed, Step.audience)
     on("urg", urgency_chosen, Step.urgency)
     on("now", timing_chosen, Step.timing)

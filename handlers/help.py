@@ -47,6 +47,12 @@ def privacy_text(user: User, settings: Settings) -> str:
             ),
             _("If you ask for reminders or follow a kind of activity, I store that until you stop it (/reminders)."),
             _(
+                "When you answer a poll, your answer is stored under a code made from your user ID with a secret "
+                "key, together with your area and language, and nothing else. Theme groups see only totals, and "
+                "groups of fewer than 5 people are hidden. A comment is stored without any link to you. If you "
+                "use /forget, your answers stay in the totals but can no longer be linked to you."
+            ),
+            _(
                 "I do not keep the messages you write to me. When I cannot answer a question, I keep the question "
                 "for {days} days without your name or user ID, with phone numbers, e-mail addresses, personal "
                 "identity numbers and names hidden, so that staff can add answers."

@@ -19,6 +19,7 @@ MENU_ITEMS = (
     ("services", __("🏛 Services")),
     ("activities", __("📅 Activities")),
     ("news", __("📰 News")),
+    ("polls", __("🗳 Polls")),
     ("settings", __("⚙️ Settings")),
     ("help", __("❓ Help")),
     ("language", __("🌐 Language")),

@@ -21,8 +21,8 @@ class ForgetCallback(CallbackData, prefix="forget"):
     confirm: bool
 
 
-async def my_data(message: Message, user: User, session: AsyncSession) -> None:
-    data = await privacy.stored_about(session, user)
+async def my_data(message: Message, user: User, session: AsyncSession, poll_key: bytes) -> None:
+    data = await privacy.stored_about(session, user, poll_key)
     lines = [_("<b>Everything I store about you</b>")]
     lines += [f"{escape(key)}: {escape(json.dumps(value, ensure_ascii=False))}" for key, value in data.items()]
     lines.append(_("Delete all of it with /forget."))
@@ -41,12 +41,12 @@ async def ask_to_forget(message: Message) -> None:
 
 
 async def forget_answered(callback: CallbackQuery, callback_data: ForgetCallback, session: AsyncSession,
-                          state: FSMContext) -> None:
+                          state: FSMContext, poll_key: bytes) -> None:
     await remove_buttons(callback)
     if not callback_data.confirm:
         await reply(callback, _("Nothing was deleted."), back_to_menu_markup())
         return
-    await privacy.forget(session, callback.from_user.id)
+    await privacy.forget(session, callback.from_user.id, poll_key)
     await state.clear()
     await reply(callback, _("Everything I stored about you is deleted. If you write /start, we begin from nothing."))
 

@@ -6,6 +6,7 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
@@ -13,18 +14,21 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import invites, roles, users
+from bot import invites, polls, roles, users
 from bot.clock import Clock
 from bot.commands import refresh_commands
 from bot.config import Settings
 from bot.languages import LANGUAGES
 from bot.library import ContentStore
+from bot.poll_links import parse_payload
 from db.models import User
 from handlers.common import remove_buttons, reply
 from handlers.menu import MenuCallback, back_to_menu_markup, main_menu_markup, main_menu_text, stale_button
+from handlers.polls import show_poll
 
-# Deep-link payloads of this form belong to polls (a later feature): for now they start the bot plainly.
-POLL_PAYLOAD_PREFIX = "poll-"
+
+
+POLL_PAYLOAD_PREFIX = "poll-"  # a poster's link to a poll (bot.poll_links), not an invite code
 
 
 class LanguageCallback(CallbackData, prefix="lang"):
@@ -65,11 +69,13 @@ async def start(message: Message, user: User, bot: Bot, i18n: I18n, settings: Se
 
 
 async def start_with_code(message: Message, command: CommandObject, user: User, bot: Bot, i18n: I18n,
-                          settings: Settings, session: AsyncSession, clock: Clock, content: ContentStore) -> None:
-    """/start <code> from an invite link: grant the role, say what it allows, then carry on like /start."""
+                          settings: Settings, session: AsyncSession, clock: Clock, content: ContentStore,
+                          state: FSMContext, poll_key: bytes) -> None:
+    """/start <code>: a poll from a poster's link (poll-<id>[-<source>]), or an invite link: grant the role,
+    say what it allows, then carry on like /start."""
     payload = command.args or ""
     if payload.startswith(POLL_PAYLOAD_PREFIX):
-        await start(message, user, bot, i18n, settings, session)
+        await start_poll(message, payload, user, bot, i18n, settings, session, clock, content, state, poll_key)
         return
     name = invites.holder_name(message.from_user.full_name, message.from_user.username)
     redemption = await invites.redeem_invite(session, clock.now(), payload, user.id, name,
@@ -92,6 +98,23 @@ async def start_with_code(message: Message, command: CommandObject, user: User, 
         return
     await message.answer(text, reply_markup=back_to_menu_markup())
     await refresh_commands(bot, i18n, session, user.id, settings)
+
+
+async def start_poll(message: Message, payload: str, user: User, bot: Bot, i18n: I18n, settings: Settings,
+                     session: AsyncSession, clock: Clock, content: ContentStore, state: FSMContext,
+                     poll_key: bytes) -> None:
+    parsed = parse_payload(payload)
+    poll = await polls.get(session, parsed[0]) if parsed else None
+    if parsed is None or poll is None:
+        await message.answer(_("I could not find that poll. Here are the open ones: /polls"))
+        await start(message, user, bot, i18n, settings, session)
+        return
+    if not users.is_onboarded(user):
+        # The language (and the privacy notice) first; the poll follows the choice.
+        await state.update_data(pending_poll=list(parsed))
+        await start(message, user, bot, i18n, settings, session)
+        return
+    await show_poll(message, poll, user, session, settings, content, clock, poll_key, parsed[1] or polls.FROM_LINK)
 
 
 def _invite_problem(outcome: invites.Outcome) -> str:
@@ -118,6 +141,11 @@ async def language_chosen(
     user: User,
     i18n: I18n,
     clock: Clock,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Settings,
+    content: ContentStore,
+    poll_key: bytes,
 ) -> None:
     if callback_data.code not in LANGUAGES:
         # Forged data: treat it like any stale button.
@@ -136,7 +164,14 @@ async def language_chosen(
         if first_time:
             confirmation = f"{confirmation}\n\n{privacy_notice()}"
         await reply(callback, confirmation)
-        await reply(callback, main_menu_text(), main_menu_markup())
+        pending = (await state.get_data()).get("pending_poll")
+        poll = await polls.get(session, pending[0]) if first_time and pending else None
+        if poll is not None:  # they came by a poster's link: the poll rather than the menu
+            await state.update_data(pending_poll=None)
+            await show_poll(callback, poll, user, session, settings, content, clock, poll_key,
+                            pending[1] or polls.FROM_LINK)
+        else:
+            await reply(callback, main_menu_text(), main_menu_markup())
     callback_answer.text = LANGUAGES[user.language]
 
 

@@ -49,12 +49,12 @@ async def test_admin_is_an_unknown_command_for_everyone_else(resident_factory) -
 
 async def test_command_menus_are_registered_in_each_language_telegram_accepts(app, emulator) -> None:
     default = emulator.commands[("default", "")]
-    assert [c["command"] for c in default] == ["start", "services", "activities", "reminders", "news",
+    assert [c["command"] for c in default] == ["start", "services", "activities", "reminders", "news", "polls",
                                                  "settings", "help", "language", "privacy", "mydata", "forget"]
-    assert default[6]["description"] == t("What I can do", "sv"), "the default menu is Swedish"
+    assert default[7]["description"] == t("What I can do", "sv"), "the default menu is Swedish"
     for code in ("en", "ar", "so", "fa", "bs", "fi"):
         menu = emulator.commands[("default", code)]
-        assert menu[7]["description"] == t("Change language", code)
+        assert menu[8]["description"] == t("Change language", code)
     assert ("default", "ckb") not in emulator.commands, "Telegram rejects three-letter codes; Sorani gets default"
 
 

@@ -33,7 +33,8 @@ async def test_amina_starts_in_arabic_from_her_phone_language(resident_factory, 
     assert "🔒" in confirmation.text, "the two-line privacy notice comes with the first choice"
     menu = await amina.expect(t(MENU, "ar"))
     assert [b["text"] for b in menu.inline_buttons()] == [t("🏛 Services", "ar"), t("📅 Activities", "ar"),
-                                                          t("📰 News", "ar"), t("⚙️ Settings", "ar"), t("❓ Help", "ar"),
+                                                          t("📰 News", "ar"), t("🗳 Polls", "ar"), t("⚙️ Settings", "ar"),
+                                                          t("❓ Help", "ar"),
                                                           t("🌐 Language", "ar"), t("🔒 Privacy", "ar")]
     assert greeting.reply_markup is None or not greeting.inline_buttons(), "spent language buttons are removed"
 

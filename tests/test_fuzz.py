@@ -3,8 +3,11 @@
 import asyncio
 import logging
 import random
+from datetime import timedelta
 
+from bot import polls
 from bot.emulator import TelegramEmulator
+from db.session import create_sessionmaker
 from tests.support import assert_no_rejections, wait_until
 
 UPDATES = int(__import__("os").environ.get("FUZZ_UPDATES", "10000"))
@@ -14,7 +17,8 @@ TRICKY = ["<b>", "</i>", "&", "&amp;", '"', "'", "<script>alert(1)</script>", "\
           "\u200c", "\u0000", "🙂", "👨‍👩‍👧", "ﷺ", "Kärra", "گ", "ێ", "%s", "{count}", "{", "}", "\\", "\n", " " * 5]
 COMMANDS = ["/start", "/start poll-1", "/start " + "x" * 64, "/help", "/language", "/services", "/privacy",
             "/mydata", "/forget", "/admin", "/nonsense", "/", "/START", "/start@norra_hisingen_bot", "/announce",
-            "/news", "/settings", "/activities", "/reminders", "/activity", "/start AbCdEfGhIjKlMnOpQrStUv"]
+            "/news", "/settings", "/activities", "/reminders", "/activity", "/start AbCdEfGhIjKlMnOpQrStUv",
+            "/polls", "/poll", "/results", "/start poll-2-backa", "/start poll-1-" + "x" * 40, "/start poll-0"]
 FORGED = ["m:help", "m:nope", "lang:xx", "lang:", "s:card::x:nothing", "s:list:library:*:", "s:areas:zzz::",
           "s:map:::library-karra", "s:call:::nope", "n:library:57.7:11.9", "n:library:999:-999", "n:x:a:b",
           "a:faq:nope:sv", "a:service:library-karra:zz", "a:faq:sfi-start:ar", "forget:1", "forget:0",
@@ -22,7 +26,10 @@ FORGED = ["m:help", "m:nope", "lang:xx", "lang:", "s:card::x:nothing", "s:list:l
           "set:area:atlantis", "set:quiet:", "nw:0", "nw:999", "nw:-1", "ann:confirm::", "ann:toggle:x:a",
           "adinv:staff:", "admem:-1", "adrm:yes:999:0", "m:news", "m:settings", "m:activities",
           "ac:card:1:20261201T1600", "ac:card:99999999999999999999:x", "ac:remind:1:", "ac:ics:-1:zz",
-          "ac:week:0", "rem:stop:1", "rem:stop:x", "sa:new", "set:remind:both", "set:digest:1"]
+          "ac:week:0", "rem:stop:1", "rem:stop:x", "sa:new", "set:remind:both", "set:digest:1",
+          "pv:1:v:0:0:", "pv:1:v:9:0:", "pv:2:t:1:3:x", "pv:2:s:0:1023:", "pv:2:s:0:0:", "pv:1:k:0:0:",
+          "pv:99:v:0:0:", "pv:-1:v:-1:-1:", "pl:1", "pl:x", "rs:card:1:", "rs:said:1:", "rs:send:2:",
+          "rs:lang:1:zz", "rs:chart:2:", "m:polls", "pa:grp:x:", "pa:create::", "pa:tog:zz:a"]
 
 
 def random_text(rng: random.Random) -> str:
@@ -80,7 +87,20 @@ async def settled(emulator: TelegramEmulator, what: str) -> None:
         await asyncio.sleep(1.0)
 
 
+async def open_polls(app, clock) -> None:  # noqa: ANN001
+    """Two open polls for everyone (a single choice with a comment step, and a multiple choice), so the fuzz
+    presses real poll buttons too."""
+    async with create_sessionmaker(app.engine)() as session:
+        for kind, comment in ((polls.SINGLE, True), (polls.MULTIPLE, False)):
+            await polls.create(session, polls.PollDraft(
+                theme_group="young-people", kind=kind, questions={"sv": "Fråga <b>&"},
+                options=[{"sv": "Ett"}, {"sv": "Två"}, {"sv": "Tre"}], comment_step=comment,
+                opens_at=clock.now(), closes_at=clock.now() + timedelta(days=30)), 1, clock.now())
+        await session.commit()
+
+
 async def test_ten_thousand_adversarial_updates_break_nothing(app, emulator, clock, caplog) -> None:
+    await open_polls(app, clock)
     rng = random.Random(SEED)
     for user in range(USERS):
         emulator.add_user(800_000 + user, first_name=rng.choice(TRICKY) + "Name",

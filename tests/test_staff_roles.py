@@ -113,7 +113,7 @@ async def test_an_expired_link_is_refused_kindly_and_the_newcomer_still_chooses_
     assert await queries.roles_of(db, 304) == set()
 
 
-async def test_unknown_codes_are_refused_and_poll_links_start_plainly(resident_factory) -> None:
+async def test_unknown_codes_are_refused_and_unknown_poll_links_are_explained(resident_factory) -> None:
     resident = await onboarded(resident_factory, 305, "en", "English")
     resident.send("/start abcdefghijklmnopqrstuv")
     await resident.expect(t(NO_LONGER_VALID, "en"))
@@ -122,6 +122,7 @@ async def test_unknown_codes_are_refused_and_poll_links_start_plainly(resident_f
     await resident.expect(t(NO_LONGER_VALID, "en"))
     await resident.expect(t("Welcome back!", "en"))
     resident.send("/start poll-42")
+    await resident.expect(t("I could not find that poll. Here are the open ones: /polls", "en"))
     await resident.expect(t("Welcome back!", "en"))
     await resident.expect_silence()
 
