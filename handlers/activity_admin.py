@@ -56,7 +56,7 @@ class AdminCallback(CallbackData, prefix="aa"):
     id: int = 0
 
 
-class Step(StatesGroup):
+class ActivityStep(StatesGroup):
     home = State()
     title = State()
     description = State()
@@ -84,6 +84,11 @@ class Step(StatesGroup):
     move = State()
     drop = State()  # confirm cancelling a date or the whole activity
     upload = State()
+
+
+# A name of its own: aiogram names states after their class, and /announce has a `Step` too ("Step:confirm"
+# would be both wizards' state). The short alias keeps the long state tables readable.
+Step = ActivityStep
 
 
 # The new-activity steps in order; sub-steps (translations, address, pin, until) hang off their step.

@@ -541,3 +541,13 @@ async def test_a_new_time_for_the_series_takes_reminders_and_changes_along(app, 
     app.delivery.wake()
     notice = await emulator.wait_for_message(reminded, 0)
     assert "Läxhjälp" in notice.text
+
+
+def test_wizard_states_have_names_of_their_own() -> None:
+    """aiogram names a state after its class: two wizards with a `Step` class would share "Step:confirm", and text
+    typed in one wizard would be answered by the other."""
+    from handlers import activity_admin, announce, poll_admin
+
+    names = [state.state for group in (activity_admin.ActivityStep, announce.Step, poll_admin.PollStep)
+             for state in group.__states__]
+    assert len(names) == len(set(names))
