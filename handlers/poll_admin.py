@@ -15,6 +15,7 @@ what it said.
 """
 
 import io
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -779,22 +780,15 @@ async def on_cancel(press: Press) -> None:
     await press.state.clear()
 
 
-async def on_back(press: Press) -> None:
-    draft = await load(press.state)
-    target = back_of(step_of(await press.state.get_state()), draft)
-    if target is None:
-        await press.stale()
-        return
-    await press.view.enter(target)
-
-
-async def on_next(press: Press) -> None:
-    draft = await load(press.state)
-    target = next_of(step_of(await press.state.get_state()), draft)
-    if target is None:
-        await press.stale()
-        return
-    await press.view.enter(target)
+def moving(towards) -> Callable[[Press], Awaitable[None]]:  # noqa: ANN001 - back_of or next_of
+    """Back or Next: the step before or after the current one for this draft."""
+    async def move(press: Press) -> None:
+        target = towards(step_of(await press.state.get_state()), await load(press.state))
+        if target is None:
+            await press.stale()
+            return
+        await press.view.enter(target)
+    return move
 
 
 async def on_group(press: Press) -> None:
@@ -930,7 +924,7 @@ async def on_look(press: Press) -> None:
 
 
 ACTIONS = {
-    "cancel": on_cancel, "back": on_back, "next": on_next, "grp": on_group, "kind": on_kind,
+    "cancel": on_cancel, "back": moving(back_of), "next": moving(next_of), "grp": on_group, "kind": on_kind,
     "clear": on_clear_options, "lang": on_language, "cmt": on_comment, "opnow": on_opens_now, "opat": on_opens_at,
     "cl": on_close_after, "clat": on_closes_at, "pub": on_results, "live": on_results, "rem": on_remind,
     "create": on_create, "look": on_look, "tpl": on_template, **dict.fromkeys(AUDIENCE_ACTIONS, on_audience),
