@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.directory import Location, Service
 from bot.programme import ActivityEntry, Occurrence, occurrences, planned_starts, to_utc
-from db.models import Activity, ActivityReminder, Delivery, OccurrenceChange, OutboxMessage, Subscription
+from db import outbox
+from db.models import Activity, ActivityReminder, Delivery, OccurrenceChange, OutboxMessage, Subscription, User
 
 CONTENT = "content"
 STAFF = "staff"
@@ -228,39 +229,76 @@ async def reminders_of(session: AsyncSession, user_id: int) -> list[tuple[Activi
     return [(reminder, activity) for reminder, activity in rows.all()]
 
 
-async def drop_pending_reminders(session: AsyncSession, user_id: int, activity_id: int, occurrence: str) -> int:
-    """Delete this person's reminder messages that are still waiting in the outbox, so a cancelled reminder is
-    never sent. The planner (bot/reminders.py) keys its deliveries `reminder:<activity>:<occurrence>:<kind>`, a
-    moved occurrence `reminder:<activity>:<occurrence>@<new time>:<kind>`; for a series (occurrence "") that is
-    every occurrence of the activity. If something else still asks for one of them (a reminder for that date
-    alone, a followed category), the planner simply enqueues it again on its next run."""
-    prefix = f"reminder:{activity_id}:{occurrence}"
-    matches = (Delivery.dedupe_key.startswith(prefix, autoescape=True) if not occurrence else
-               or_(Delivery.dedupe_key.startswith(prefix + ":", autoescape=True),
-                   Delivery.dedupe_key.startswith(prefix + "@", autoescape=True)))
-    ids = list(await session.scalars(select(Delivery.id).where(matches).join(
-        OutboxMessage, OutboxMessage.delivery_id == Delivery.id).where(
-        OutboxMessage.user_id == user_id, OutboxMessage.status == "pending")))
-    if not ids:
+def reminder_target(key: str) -> tuple[int, str] | None:
+    """(activity id, occurrence key) of a reminder delivery's key as the planner (bot/reminders.py) makes it:
+    `reminder:<activity>:<occurrence>:<kind>`, for a moved occurrence `reminder:<activity>:<occurrence>@<new>:<kind>`.
+    None for any other key."""
+    parts = key.split(":")
+    if len(parts) != 4 or parts[0] != "reminder" or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2].split("@", 1)[0]
+
+
+async def drop_unwanted_reminders(session: AsyncSession, user_id: int, *, activity_id: int | None = None,
+                                  category: str | None = None) -> int:
+    """After a person stopped a "remind me" (of `activity_id`) or following a `category`: delete their reminder
+    messages still waiting in the outbox for that activity (or category) that nothing asks for any more, so a stopped
+    reminder is never sent. A message stays while the person still qualifies for it the way the planner decides: a
+    "remind me" for that date or for every time, or following its category everywhere or in its area (unless they
+    read the weekly digest, which replaces reminders from followed categories). Returns how many were deleted."""
+    rows = (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.delivery_id, Delivery.dedupe_key)
+        .join(Delivery, Delivery.id == OutboxMessage.delivery_id)
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.status == outbox.PENDING,
+               Delivery.dedupe_key.startswith("reminder:", autoescape=True)))).all()
+    waiting = [(row_id, delivery_id, target) for row_id, delivery_id, key in rows
+               if (target := reminder_target(key)) is not None]
+    if activity_id is not None:
+        waiting = [row for row in waiting if row[2][0] == activity_id]
+    if not waiting:
         return 0
-    result = await session.execute(delete(OutboxMessage).where(
-        OutboxMessage.user_id == user_id, OutboxMessage.status == "pending", OutboxMessage.delivery_id.in_(ids)))
+    places = {found.id: (found.category, found.area) for found in (await session.execute(
+        select(Activity.id, Activity.category, Activity.area)
+        .where(Activity.id.in_({target[0] for _r, _d, target in waiting})))).all()}
+    if category is not None:
+        waiting = [row for row in waiting if places.get(row[2][0], ("", None))[0] == category]
+    asked = set((await session.execute(select(ActivityReminder.activity_id, ActivityReminder.occurrence)
+                                       .where(ActivityReminder.user_id == user_id))).all())
+    digest = await session.scalar(select(User.weekly_digest).where(User.id == user_id))
+    follows = set() if digest else set((await session.execute(
+        select(Subscription.category, Subscription.area).where(Subscription.user_id == user_id))).all())
+
+    def wanted(target: tuple[int, str]) -> bool:
+        activity, occurrence = target
+        if (activity, occurrence) in asked or (activity, "") in asked:
+            return True
+        category, area = places.get(activity, (None, None))
+        return (category, "") in follows or (area is not None and (category, area) in follows)
+
+    stale = [(row_id, delivery_id) for row_id, delivery_id, target in waiting if not wanted(target)]
+    if not stale:
+        return 0
+    await session.execute(delete(OutboxMessage).where(
+        OutboxMessage.id.in_([row_id for row_id, _d in stale]), OutboxMessage.status == outbox.PENDING))
     # Keep each delivery's total equal to its rows, as the planner does when it drops reminders.
     remaining = (select(func.count()).select_from(OutboxMessage)
                  .where(OutboxMessage.delivery_id == Delivery.id).scalar_subquery())
-    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(total=remaining))
-    return result.rowcount
+    await session.execute(update(Delivery).where(Delivery.id.in_({delivery_id for _r, delivery_id in stale}))
+                          .values(total=remaining))
+    return len(stale)
 
 
 async def remove_reminder(session: AsyncSession, user_id: int, reminder_id: int) -> ActivityReminder | None:
-    """Cancel one of the person's reminders (someone else's id finds nothing) and its waiting messages."""
+    """Cancel one of the person's reminders (someone else's id finds nothing) and its waiting messages that nothing
+    else asks for."""
     reminder = await session.scalar(select(ActivityReminder).where(
         ActivityReminder.id == reminder_id, ActivityReminder.user_id == user_id))
     if reminder is None:
         return None
-    await drop_pending_reminders(session, user_id, reminder.activity_id, reminder.occurrence)
+    activity_id = reminder.activity_id
     await session.delete(reminder)
     await session.flush()
+    await drop_unwanted_reminders(session, user_id, activity_id=activity_id)
     return reminder
 
 
@@ -278,6 +316,11 @@ async def subscriptions_of(session: AsyncSession, user_id: int) -> list[Subscrip
 
 
 async def remove_subscription(session: AsyncSession, user_id: int, subscription_id: int) -> bool:
-    result = await session.execute(delete(Subscription).where(
-        Subscription.id == subscription_id, Subscription.user_id == user_id))
-    return result.rowcount == 1
+    """Stop following a category (someone else's id finds nothing), and take out the reminders waiting for it that
+    nothing else asks for. False if it was gone already."""
+    category = (await session.execute(delete(Subscription).where(
+        Subscription.id == subscription_id, Subscription.user_id == user_id).returning(Subscription.category))).scalar()
+    if category is None:
+        return False
+    await drop_unwanted_reminders(session, user_id, category=category)
+    return True

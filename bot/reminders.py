@@ -17,8 +17,15 @@ How planning works (the `ReminderPlanner` job):
 * Every reminder has one delivery per (occurrence, kind) under the key `reminder:<activity>:<occurrence>:<kind>`
   (a moved occurrence: `<occurrence>@<new time>`), and the outbox holds one row per recipient and delivery, so a
   second tick, a restart or a second process never sends one twice.
-* Recipients are found with a few set-based queries over the categories and activities in play (not a loop over
-  residents); their quiet hours only shift the sending time, computed once per quiet-hours setting.
+* Who gets what is decided inside the database, never with a Python object per resident: `due_reminders` counts
+  the recipients of every due delivery with two grouped queries (followers of the categories in play, "remind me"s
+  of the activities in play), and `plan` writes each delivery's outbox rows with one INSERT … SELECT of the same
+  people. Each person gets one row per delivery (a follow everywhere and in the area, or a follow and a "remind
+  me", count once), and the outbox's unique (delivery, recipient) makes a repeated INSERT add nobody twice.
+  Quiet hours only shift the sending time, which depends on nothing but the quiet-hours setting: it is computed
+  once per setting in use, and the INSERT picks it with a CASE over those few settings.
+* Stopping a "remind me" or a followed category takes that person's waiting reminders out of the outbox unless
+  they still qualify otherwise (bot.activities.drop_unwanted_reminders).
 
 The weekly digest (Sunday 18:00, the coming Monday–Sunday) replaces single reminders from followed categories for
 residents who chose it; reminders they asked for one by one still come. Change notices (`notify_change`) tell
@@ -38,10 +45,26 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_skeleton, format_time
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Exists,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from bot.activities import Happening, happenings, title_in
+from bot.activities import KEY_FORMAT, Happening, happenings, occurrence_of, title_in
 from bot.activity_admin import place_text, when_text
 from bot.delivery import Recipient, Variant, enqueue_once
 from bot.i18n import BABEL_LOCALES
@@ -50,7 +73,7 @@ from bot.library import ContentStore
 from bot.programme import Occurrence, to_utc
 from bot.quiet_hours import end_of_quiet, start_of_quiet_before
 from db import outbox
-from db.models import Activity, ActivityReminder, Delivery, OutboxMessage, Subscription, User
+from db.models import Activity, ActivityReminder, Delivery, DeliveryVariant, OutboxMessage, Subscription, User
 
 log = logging.getLogger(__name__)
 
@@ -255,64 +278,160 @@ def reminder_variant(activity: Activity, occurrence: Occurrence, library, locale
 
 @dataclass
 class Planned:
-    """One reminder delivery: an occurrence, a kind and whoever gets it in this run."""
+    """One reminder delivery due in this run: an occurrence, a kind, when it goes out and to how many residents."""
 
     happening: Happening
     kind: str
     key: str
-    recipients: list[tuple[int, str, datetime]]  # (resident, language, when to send), made Recipients when queued
+    times: dict[tuple[int, int], datetime]  # (quiet_from, quiet_until) → when to send, for the settings due now
+    recipients: int = 0  # counted in the database; `plan` writes their outbox rows there too
+
+
+_WANTS = {EVENING: User.remind_evening, TWO_HOURS: User.remind_two_hours}
+
+
+def _wanting(kinds: Iterable[str]) -> ColumnElement[bool]:
+    return or_(*(_WANTS[kind].is_(True) for kind in sorted(set(kinds))))
+
+
+_EVERYWHERE = aliased(Subscription, name="everywhere")
+_SERIES = aliased(ActivityReminder, name="series")
+
+
+def _follows_everywhere(user_id: ColumnElement[int], category: ColumnElement[str]) -> Exists:
+    # EXISTS (SELECT 1 …), not SELECT *: SQLite then answers from the unique index alone.
+    return exists(literal(1)).where(_EVERYWHERE.user_id == user_id, _EVERYWHERE.category == category,
+                                    _EVERYWHERE.area == "")
+
+
+def _asked_for_series() -> Exists:
+    return exists(literal(1)).where(_SERIES.user_id == ActivityReminder.user_id,
+                                    _SERIES.activity_id == ActivityReminder.activity_id, _SERIES.occurrence == "")
 
 
 async def due_reminders(session: AsyncSession, tz: ZoneInfo, now: datetime, since: datetime,
                         until: datetime) -> list[Planned]:
-    """Every reminder whose sending time falls in (since, until], for occurrences that have not started yet.
-    Read-only: `plan` puts them in the outbox."""
+    """Every reminder whose sending time falls in (since, until], for occurrences that have not started yet, with
+    how many residents get it. Read-only: `plan` puts them in the outbox.
+
+    Set-based: which (occurrence, kind) pairs are due comes from the programme and the few distinct quiet-hours
+    settings; who gets them is counted by two grouped queries for all of them at once (followers of the categories
+    in play, and explicit "remind me"s of the activities in play), so no row per resident leaves the database."""
     coming = await happenings(session, tz, now, now + LOOK_AHEAD)
     quiet_settings = [tuple(row) for row in await session.execute(
         select(User.quiet_from, User.quiet_until).where(*_reachable()).distinct())]
-    # Which (occurrence, kind) pairs have anyone's sending time in the window: few, so only their activities and
-    # categories are looked up below.
-    in_play: list[tuple[Happening, str, dict[tuple[int, int], datetime]]] = []
+    in_play = []
     for happening in coming:
         for kind in KINDS:
             due = due_at(kind, happening.occurrence.start, tz)
             times = {quiet: send_at(due, *quiet, tz) for quiet in quiet_settings}
             times = {quiet: at for quiet, at in times.items() if since < at <= until}
             if times:
-                in_play.append((happening, kind, times))
+                in_play.append(Planned(happening, kind, reminder_key(happening.occurrence, kind, tz), times))
     if not in_play:
         return []
-    people = await interested(session, (h.activity for h, _kind, _times in in_play), digest_followers=False,
-                              kinds={kind for _h, kind, _times in in_play})
-    planned = []
-    for happening, kind, times in in_play:
-        wanted = 4 if kind == EVENING else 5  # Person.evening, Person.two_hours
-        found = people.of(happening.activity, happening.occurrence).values()
-        moments = set(times.values())
-        if len(times) == len(quiet_settings) and len(moments) == 1:  # the usual case: quiet hours change nothing
-            (at,) = moments
-            recipients = [(person[0], person[1], at) for person in found if person[wanted]]
-        else:
-            recipients = [(person[0], person[1], at) for person in found
-                          if person[wanted] and (at := times.get((person[2], person[3]))) is not None]
-        if recipients:
-            planned.append(Planned(happening, kind, reminder_key(happening.occurrence, kind, tz), recipients))
-    return planned
+    followers, askers = await _recipient_groups(session, in_play)
+    for item in in_play:
+        activity, key, kind = item.happening.activity, item.happening.occurrence.key, item.kind
+        item.recipients = sum(
+            counts[kind] for area, quiet, counts in followers.get(activity.category, ())
+            if area in ("", activity.area) and quiet in item.times) + sum(
+            counts[kind] for occurrence, quiet, counts in askers.get(activity.id, ())
+            if occurrence in ("", key) and quiet in item.times)
+    return [item for item in in_play if item.recipients]
+
+
+async def _recipient_groups(session: AsyncSession, in_play: list[Planned]) -> tuple[dict, dict]:
+    """How many reachable residents of each quiet-hours setting who want evening or two-hours reminders follow each
+    category in each area, and asked for each occurrence. Each person is counted once per occurrence: a follow in an
+    area is left out ("shadowed") where the same person follows the category everywhere, a "remind me" for one date
+    where they asked for the series, and a "remind me" where they follow the category anyway (unless they read the
+    digest, which replaces reminders from followed categories)."""
+    activities = {item.happening.activity.id: item.happening.activity for item in in_play}
+    categories = sorted({activity.category for activity in activities.values()})
+    areas = sorted({activity.area for activity in activities.values() if activity.area} | {""})
+    keys = sorted({item.happening.occurrence.key for item in in_play} | {""})
+    wanting = _wanting(item.kind for item in in_play)
+    quiet = (User.quiet_from, User.quiet_until)
+    per_kind = (func.sum(case((User.remind_evening, 1), else_=0)), func.sum(case((User.remind_two_hours, 1), else_=0)))
+    # A follow in an area counts only where the same person does not follow the category everywhere as well.
+    unshadowed = or_(Subscription.area == "", ~_follows_everywhere(Subscription.user_id, Subscription.category))
+    # `category || ''` rather than the column: SQLite would otherwise walk the category index (to save sorting for
+    # the GROUP BY) and read the subscriptions out of order, about twice as slow as reading them all in a row.
+    category = Subscription.category.concat(literal_column("''"))  # not a parameter: PostgreSQL groups by the text
+    follower_rows = await session.execute(
+        select(category, Subscription.area, *quiet, *per_kind)
+        .join(User, User.id == Subscription.user_id)
+        .where(category.in_(categories), Subscription.area.in_(areas), unshadowed, User.weekly_digest.is_(False),
+               *_reachable(), wanting)
+        .group_by(category, Subscription.area, *quiet))
+    followers: dict[str, list] = defaultdict(list)
+    for name, area, quiet_from, quiet_until, evening, two_hours in follower_rows:
+        followers[name].append((area, (quiet_from, quiet_until), {EVENING: evening, TWO_HOURS: two_hours}))
+    follows = exists(literal(1)).where(Subscription.user_id == ActivityReminder.user_id,
+                                       Subscription.category == Activity.category,
+                                       or_(Subscription.area == "", Subscription.area == Activity.area))
+    asker_rows = await session.execute(
+        select(ActivityReminder.activity_id, ActivityReminder.occurrence, *quiet, *per_kind)
+        .join(Activity, Activity.id == ActivityReminder.activity_id)
+        .join(User, User.id == ActivityReminder.user_id)
+        .where(ActivityReminder.activity_id.in_(sorted(activities)), ActivityReminder.occurrence.in_(keys),
+               *_reachable(), wanting,
+               ~and_(ActivityReminder.occurrence != "", _asked_for_series()),
+               ~and_(User.weekly_digest.is_(False), follows))
+        .group_by(ActivityReminder.activity_id, ActivityReminder.occurrence, *quiet))
+    askers: dict[int, list] = defaultdict(list)
+    for activity_id, occurrence, quiet_from, quiet_until, evening, two_hours in asker_rows:
+        askers[activity_id].append((occurrence, (quiet_from, quiet_until), {EVENING: evening, TWO_HOURS: two_hours}))
+    return followers, askers
+
+
+def recipients_of(item: Planned) -> CompoundSelect:
+    """The residents who get one planned reminder, as rows (user_id, language, not_before, expires_at) for
+    `outbox.add_once_from`: the same people `due_reminders` counted, each once. The sending time is a CASE over the
+    quiet-hours settings due now (a plain value when they all agree)."""
+    activity, occurrence = item.happening.activity, item.happening.occurrence
+    stamp = OutboxMessage.not_before.type
+    settings = [(and_(User.quiet_from == quiet_from, User.quiet_until == quiet_until), literal(at, stamp))
+                for (quiet_from, quiet_until), at in item.times.items()]
+    moments = set(item.times.values())
+    not_before = literal(next(iter(moments)), stamp) if len(moments) == 1 else case(*settings)
+    columns = (User.id.label("user_id"), User.language.label("language"), not_before.label("not_before"),
+               literal(occurrence.start, stamp).label("expires_at"))
+    common = [*_reachable(), _wanting([item.kind]), or_(*(condition for condition, _at in settings))]
+    in_area = Subscription.area == ""
+    if activity.area:
+        in_area = or_(in_area, and_(Subscription.area == activity.area,
+                                    ~_follows_everywhere(Subscription.user_id, Subscription.category)))
+    followers = (select(*columns).select_from(Subscription).join(User, User.id == Subscription.user_id)
+                 .where(Subscription.category == activity.category, in_area, User.weekly_digest.is_(False), *common))
+    follows = exists(literal(1)).where(Subscription.user_id == ActivityReminder.user_id,
+                                       Subscription.category == activity.category,
+                                       Subscription.area.in_(["", activity.area] if activity.area else [""]))
+    askers = (select(*columns).select_from(ActivityReminder).join(User, User.id == ActivityReminder.user_id)
+              .where(ActivityReminder.activity_id == activity.id,
+                     or_(ActivityReminder.occurrence == "",
+                         and_(ActivityReminder.occurrence == occurrence.key, ~_asked_for_series())),
+                     ~and_(User.weekly_digest.is_(False), follows), *common))
+    return union_all(followers, askers)
 
 
 async def plan(session: AsyncSession, planned: list[Planned], i18n: I18n, content: ContentStore | None,
                tz: ZoneInfo, now: datetime) -> int:
-    """Put planned reminders in the outbox (idempotent per key and recipient); returns how many deliveries."""
+    """Put planned reminders in the outbox: one INSERT … SELECT per delivery, idempotent per key and recipient (a
+    second run, or a second process, adds nobody twice). Returns how many outbox rows this call added."""
     library = content.current if content is not None else None
+    added = 0
     for item in planned:
         activity, occurrence = item.happening.activity, item.happening.occurrence
         variants = in_every_language(i18n, lambda code, a=activity, o=occurrence: reminder_variant(
             a, o, library, code, tz) if library is not None else _bare_variant(a, o, code, tz))
-        start = occurrence.start
-        await enqueue_once(session, key=item.key, kind=REMINDER_KIND, variants=variants, now=now,
-                           recipients=[Recipient(user_id, language, at, expires_at=start)
-                                       for user_id, language, at in item.recipients])
-    return len(planned)
+        _delivery, count = await outbox.add_once_from(
+            session, Delivery(kind=REMINDER_KIND, created_at=now, dedupe_key=item.key),
+            [DeliveryVariant(language=code, text=v.text, photo=v.photo, buttons=v.buttons)
+             for code, v in variants.items()], recipients_of(item))
+        added += count
+    return added
 
 
 def _bare_variant(activity: Activity, occurrence: Occurrence, locale: str, tz: ZoneInfo) -> Variant:
@@ -338,10 +457,11 @@ class ReminderPlanner:
         if last is None or now - last >= RUN_EVERY or now < last:
             since = now - CATCH_UP if last is None else max(min(last, now), now - 2 * RUN_EVERY)
             planned = await due_reminders(session, self.tz, now, since, now + PLAN_AHEAD)
-            queued = await plan(session, planned, i18n, self.content, self.tz, now) > 0
+            added = await plan(session, planned, i18n, self.content, self.tz, now)
+            queued = added > 0
             if planned:
-                log.info("reminders: %d planned (%d recipients)", len(planned),
-                         sum(len(p.recipients) for p in planned))
+                log.info("reminders: %d planned for %d recipients (%d new in the outbox)", len(planned),
+                         sum(p.recipients for p in planned), added)
             self._last_run = now
         return await self._digests(session, now, i18n) or queued
 
@@ -439,7 +559,8 @@ async def notify_change(session: AsyncSession, activity: Activity, occurrence: O
     if not found:
         return
     i18n = catalogs(i18n)
-    variants = in_every_language(i18n, lambda code: _notice_variant(activity, occurrence, code, tz))
+    card = await card_key(session, activity, occurrence, tz) if occurrence.moved else None
+    variants = in_every_language(i18n, lambda code: _notice_variant(activity, occurrence, code, tz, card))
     await enqueue_once(session, key=f"notice:{activity.id}:{occurrence.key}:{change}", kind=NOTICE_KIND,
                        variants=variants, now=now,
                        recipients=[Recipient(p.user_id, p.language, _notice_time(now, ends, p, tz), expires_at=ends)
@@ -453,13 +574,27 @@ def _notice_time(now: datetime, ends: datetime, person: Person, tz: ZoneInfo) ->
     return morning if morning < ends else now
 
 
-def _notice_variant(activity: Activity, occurrence: Occurrence, locale: str, tz: ZoneInfo) -> Variant:
+def _notice_variant(activity: Activity, occurrence: Occurrence, locale: str, tz: ZoneInfo,
+                    card: str | None = None) -> Variant:
     title = escape(title_in(activity, locale))
     when = when_text(occurrence.start, occurrence.end, locale, tz)
     if occurrence.cancelled:
         return Variant(_("❌ Cancelled: <b>{title}</b>, {when}").format(title=title, when=when))
     return Variant(_("🔁 Moved: <b>{title}</b> is now {when}").format(title=title, when=when),
-                   buttons=details_button(activity.id, occurrence.key))
+                   buttons=details_button(activity.id, card or occurrence.key))
+
+
+async def card_key(session: AsyncSession, activity: Activity, occurrence: Occurrence, tz: ZoneInfo) -> str:
+    """The key whose card shows a moved occurrence at its new time, as "🗓 Details" will look it up. One date moved
+    keeps its planned start as its key (the card finds the move). When the whole series got a new time
+    (bot.activity_admin), the old planned start is no longer that date, or is now another one: the new start is the
+    key then."""
+    new = occurrence.start.astimezone(tz).strftime(KEY_FORMAT)
+    for key in dict.fromkeys((occurrence.key, new)):
+        found = await occurrence_of(session, activity.id, key, tz)
+        if found is not None and found.occurrence.start == occurrence.start:
+            return key
+    return occurrence.key
 
 
 async def _drop_pending_reminders(session: AsyncSession, occurrence: Occurrence, tz: ZoneInfo) -> None:

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CompoundSelect, Integer, Select, String, func, insert, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +32,9 @@ async def add_delivery(session: AsyncSession, delivery: Delivery, variants: list
         await session.execute(insert(OutboxMessage), batch)
 
 
-async def add_once(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
-                   rows: Iterable[dict]) -> Delivery:
-    """Like add_delivery, but idempotent on `delivery.dedupe_key` and on (delivery, recipient): running it
-    again, from any process, adds only recipients who are not there yet."""
+async def _delivery_once(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant]) -> Delivery:
+    """The delivery under `delivery.dedupe_key`, made (with its texts) by whichever call, from any process, comes
+    first; later calls find it."""
     key = delivery.dedupe_key
     found = await session.scalar(select(Delivery).where(Delivery.dedupe_key == key))
     if found is None:
@@ -49,6 +48,22 @@ async def add_once(session: AsyncSession, delivery: Delivery, variants: list[Del
             for variant in variants:
                 variant.delivery_id = found.id
             session.add_all(variants)
+    return found
+
+
+async def _added(session: AsyncSession, found: Delivery, added: int) -> Delivery:
+    if added:
+        found.total += added
+        found.finished_at = None
+    await session.flush()
+    return found
+
+
+async def add_once(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
+                   rows: Iterable[dict]) -> Delivery:
+    """Like add_delivery, but idempotent on `delivery.dedupe_key` and on (delivery, recipient): running it
+    again, from any process, adds only recipients who are not there yet."""
+    found = await _delivery_once(session, delivery, variants)
     batch = [{**row, "delivery_id": found.id, "status": PENDING, "attempts": 0} for row in rows]
     added = 0
     if batch:
@@ -59,11 +74,25 @@ async def add_once(session: AsyncSession, delivery: Delivery, variants: list[Del
             .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_id, OutboxMessage.user_id])
             .returning(OutboxMessage.id), batch)
         added = len(result.all())
-    if added:
-        found.total += added
-        found.finished_at = None
-    await session.flush()
-    return found
+    return await _added(session, found, added)
+
+
+async def add_once_from(session: AsyncSession, delivery: Delivery, variants: list[DeliveryVariant],
+                        recipients: Select | CompoundSelect) -> tuple[Delivery, int]:
+    """Like add_once, with the recipients as a query whose rows are (user_id, language, not_before, expires_at):
+    one INSERT … SELECT inside the database, however many they are, never a Python object per recipient.
+    Returns the delivery and how many recipients this call added."""
+    found = await _delivery_once(session, delivery, variants)
+    rows = recipients.subquery("recipients")
+    # `WHERE true`: SQLite reads an INSERT … SELECT … ON CONFLICT without a WHERE as a join's ON (its docs say so).
+    source = select(literal(found.id, Integer), rows.c.user_id, rows.c.language, rows.c.not_before,
+                    rows.c.expires_at, literal(PENDING, String), literal(0, Integer)).where(true())
+    result = await session.execute(
+        _insert(session, OutboxMessage)
+        .from_select(["delivery_id", "user_id", "language", "not_before", "expires_at", "status", "attempts"], source)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_id, OutboxMessage.user_id]))
+    added = max(result.rowcount or 0, 0)
+    return await _added(session, found, added), added
 
 
 async def claim_next(session: AsyncSession, now: datetime, skip_users: Iterable[int]) -> OutboxMessage | None:

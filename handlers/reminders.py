@@ -1,5 +1,6 @@
 """/reminders: a resident's reminders (one date, or every time) and followed categories, each with ✖ to stop it.
-Stopping a reminder also takes its messages that are still waiting out of the outbox (bot.activities)."""
+Stopping one also takes out of the outbox the reminder messages still waiting for it, unless something else the
+resident keeps asks for them too: another followed category, or a "remind me" (bot.activities)."""
 
 from datetime import date, datetime, timedelta
 from html import escape
@@ -39,7 +40,8 @@ def weekday_name(code: str, locale: str) -> str:
 
 
 def series_when(activity: Activity, locale: str) -> str:
-    """"every Tuesday, 16:00" for a weekly rule; other rules (monthly …) just say that they repeat."""
+    """"every Tuesday, 16:00" for a weekly rule, "every month on the first Tuesday, 16:00" or "every month on day
+    15, 16:00" for a monthly one; other rules just say that they repeat."""
     parts = dict(part.split("=", 1) for part in (activity.rrule or "").split(";") if "=" in part)
     days = [day for day in parts.get("BYDAY", "").split(",") if day]
     at = clock_time(activity.first_start.time(), locale)
@@ -50,7 +52,41 @@ def series_when(activity: Activity, locale: str) -> str:
         if parts.get("INTERVAL", "1") == "2":
             return _("every other {weekday}, {time}").format(weekday=names, time=at)
         return _("every {weekday}, {time}").format(weekday=names, time=at)
+    if parts.get("FREQ") == "MONTHLY" and parts.get("INTERVAL", "1") == "1" and not parts.keys() & _NARROWING:
+        monthly = monthly_when(days, parts.get("BYMONTHDAY"), activity.first_start, locale, at)
+        if monthly is not None:
+            return monthly
     return _("repeats, {time}").format(time=at)
+
+
+_NARROWING = {"BYSETPOS", "BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYHOUR", "BYMINUTE"}
+
+
+def monthly_when(days: list[str], month_day: str | None, first: datetime, locale: str, at: str) -> str | None:
+    """A monthly rule on one weekday of the month ("1TU" … "4TU", "-1TU" for the last), or on one day of the month
+    (BYMONTHDAY, or with neither the day of the first date). None for other monthly rules."""
+    if days:
+        if len(days) != 1 or month_day is not None:
+            return None
+        nth, code = days[0][:-2].lstrip("+"), days[0][-2:]
+        if code not in _WEEKDAYS:
+            return None
+        weekday = weekday_name(code, locale)
+        if nth == "1":
+            return _("every month on the first {weekday}, {time}").format(weekday=weekday, time=at)
+        if nth == "2":
+            return _("every month on the second {weekday}, {time}").format(weekday=weekday, time=at)
+        if nth == "3":
+            return _("every month on the third {weekday}, {time}").format(weekday=weekday, time=at)
+        if nth == "4":
+            return _("every month on the fourth {weekday}, {time}").format(weekday=weekday, time=at)
+        if nth == "-1":
+            return _("every month on the last {weekday}, {time}").format(weekday=weekday, time=at)
+        return None
+    day = month_day if month_day is not None else str(first.day)
+    if not day.isdigit() or not 1 <= int(day) <= 31:
+        return None  # several days, or counted from the end of the month
+    return _("every month on day {day}, {time}").format(day=int(day), time=at)
 
 
 async def reminder_line(session: AsyncSession, reminder: ActivityReminder, activity: Activity, locale: str,

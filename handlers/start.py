@@ -26,8 +26,6 @@ from handlers.common import remove_buttons, reply
 from handlers.menu import MenuCallback, back_to_menu_markup, main_menu_markup, main_menu_text, stale_button
 from handlers.polls import show_poll
 
-
-
 POLL_PAYLOAD_PREFIX = "poll-"  # a poster's link to a poll (bot.poll_links), not an invite code
 
 

@@ -4,27 +4,29 @@ category subscriptions, the weekly digest, change notices and the reminder setti
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import reminders
+from bot import activity_admin, reminders
 from bot.activities import happenings, set_change
-from bot.activity_admin import when_text
+from bot.activity_admin import ActivityDraft, when_text
 from bot.app import Application, create_application
 from bot.config import Settings
 from bot.programme import Occurrence
 from bot.reminders import ReminderPlanner
 from db.models import Activity, ActivityReminder, Delivery, OutboxMessage, Subscription, User
 from db.session import create_engine, create_sessionmaker
+from handlers.activities import clock_time, long_when
 from tests.support import FakeClock, Resident, eventually, onboarded, wait_until
 from tests.test_first_conversation import t
 
 TZ = ZoneInfo("Europe/Stockholm")
 CATEGORY = "culture"
+STALE = "This button no longer works. Here is the menu."
 
 
 def utc(*parts: int) -> datetime:
@@ -208,6 +210,64 @@ async def test_a_category_subscription_covers_an_activity_added_later(app, db, e
     assert concert.id
 
 
+async def test_planning_counts_each_recipient_once_and_writes_exactly_them(app, db, emulator, clock) -> None:
+    """The planner's two halves agree: `due_reminders` counts, set-based, who gets each reminder; `plan` writes
+    exactly those outbox rows with one INSERT … SELECT per delivery, each person once, and a second run adds none."""
+    await started(app)
+    # Tuesday 3 November 17:00 local (16:00 UTC), in Backa and in Kärra: evening reminders due Monday 18:00.
+    quiz = await add_activity(db, clock, "Quiz", datetime(2026, 11, 3, 17, 0))
+    film = await add_activity(db, clock, "Film", datetime(2026, 11, 3, 17, 0), area="karra")
+    # Quiet hours from 17:00 (not a choice in /settings, but stored ones are respected): 18:00 is quiet, so 17:00.
+    early_quiet = (17 * 60, 7 * 60)
+    people = {
+        "everywhere": dict(follows=((CATEGORY, ""),)),
+        "everywhere and in Backa": dict(follows=((CATEGORY, ""), (CATEGORY, "backa"))),
+        "in Kärra": dict(follows=((CATEGORY, "karra"),)),
+        "series and the date": dict(asks=((quiz, ""), (quiz, "20261103T1700"))),
+        "the date and following": dict(asks=((quiz, "20261103T1700"),), follows=((CATEGORY, "backa"),)),
+        "digest, following": dict(digest=True, follows=((CATEGORY, ""),)),
+        "digest, asked too": dict(digest=True, follows=((CATEGORY, ""),), asks=((quiz, "20261103T1700"),)),
+        "two hours only": dict(evening=False, two_hours=True, follows=((CATEGORY, ""),)),
+        "quiet from 17:00": dict(quiet=early_quiet, follows=((CATEGORY, "backa"),), asks=((film, ""),)),
+        "inactive": dict(follows=((CATEGORY, ""),)),
+        "no consent": dict(asks=((quiz, ""),)),
+    }
+    ids = {}
+    for number, (who, choices) in enumerate(people.items()):
+        ids[who] = await add_resident(db, emulator, clock, 501 + number, **choices)
+    await db.rollback()
+    (await db.get(User, ids["inactive"])).is_active = False
+    (await db.get(User, ids["no consent"])).consent_at = None
+    await db.commit()
+
+    at_18, at_17 = utc(2026, 11, 2, 17, 0), utc(2026, 11, 2, 16, 0)
+    start = utc(2026, 11, 3, 16, 0)
+    expected = {
+        (f"reminder:{quiz.id}:20261103T1700:evening", ids[who], at_17 if who == "quiet from 17:00" else at_18)
+        for who in ("everywhere", "everywhere and in Backa", "series and the date", "the date and following",
+                    "digest, asked too", "quiet from 17:00")} | {
+        (f"reminder:{film.id}:20261103T1700:evening", ids[who], at_17 if who == "quiet from 17:00" else at_18)
+        for who in ("everywhere", "everywhere and in Backa", "in Kärra", "quiet from 17:00")}
+
+    clock.current = utc(2026, 11, 2, 16, 30)
+    since, until = utc(2026, 11, 2, 15, 30), utc(2026, 11, 2, 17, 30)
+    for _run in range(2):
+        async with create_sessionmaker(app.engine)() as session, session.begin():
+            planned = await reminders.due_reminders(session, TZ, clock.now(), since, until)
+            counted = {item.key: item.recipients for item in planned}
+            added = await reminders.plan(session, planned, app.i18n, app.content, TZ, clock.now())
+        assert counted == {f"reminder:{quiz.id}:20261103T1700:evening": 6,
+                           f"reminder:{film.id}:20261103T1700:evening": 4}
+        assert added == (10 if _run == 0 else 0), "a second run adds nobody"
+    written = await rows(db)
+    assert {(key, user, not_before) for key, user, not_before, _e, _s in written} == expected
+    assert len(written) == len(expected), "each person once per reminder"
+    assert {(expires, status) for _k, _u, _nb, expires, status in written} == {(start, "pending")}
+    async with AsyncSession(db.bind) as fresh:
+        totals = dict((await fresh.execute(select(Delivery.dedupe_key, Delivery.total))).all())
+    assert totals == counted
+
+
 async def test_two_ticks_and_two_planners_never_send_twice(app, db, emulator, clock) -> None:
     await started(app)
     quiz = await add_activity(db, clock, "Quiz", datetime(2026, 11, 3, 17, 0))
@@ -278,6 +338,71 @@ async def test_the_sunday_digest_lists_the_week_and_replaces_single_reminders(ap
     assert concert.id and film.id
 
 
+# --- stopping ------------------------------------------------------------------------------------------------
+
+
+async def press_starting(resident: Resident, start: str) -> dict:
+    """Tap the newest button whose label starts with `start` (the ✖ buttons of /reminders carry a number)."""
+    for message in reversed(resident.emulator.messages(resident.user_id)):
+        for button in message.inline_buttons():
+            if button.get("text", "").startswith(start):
+                return await resident.press_data(message.message_id, button["callback_data"])
+    raise AssertionError(f"no button starting with {start!r}")
+
+
+async def test_stopping_a_follow_or_a_remind_me_takes_out_only_the_reminders_nothing_else_asks_for(
+        app, db, emulator, clock) -> None:
+    await started(app)
+    quiz = await add_activity(db, clock, "Quiz", datetime(2026, 11, 3, 17, 0))
+    film = await add_activity(db, clock, "Film", datetime(2026, 11, 3, 19, 0))
+    other = await add_activity(db, clock, "Fotboll", datetime(2026, 11, 3, 17, 30), category="sport")
+    amina = await add_resident(db, emulator, clock, 521, "en", follows=((CATEGORY, ""), ("sport", "")),
+                               asks=((quiz, ""),))
+    omar = await add_resident(db, emulator, clock, 522, "en", follows=((CATEGORY, ""), (CATEGORY, "backa")))
+    await tick(app, clock, utc(2026, 11, 2, 16, 30))  # Monday 17:30: the evening reminders are queued for 18:00
+    quiz_key, film_key = f"reminder:{quiz.id}:20261103T1700:evening", f"reminder:{film.id}:20261103T1900:evening"
+    other_key = f"reminder:{other.id}:20261103T1730:evening"
+
+    async def queued(user_id: int) -> list[str]:
+        return [key for key, *_rest in await rows(db, user_id=user_id)]
+
+    assert await queued(amina) == sorted([quiz_key, film_key, other_key])
+    assert await queued(omar) == sorted([quiz_key, film_key])
+
+    # Amina stops following culture: the film goes, the quiz stays (she asked for it), and so does football.
+    resident = Resident(emulator, amina, "en")
+    resident.send("/reminders")
+    listing = await resident.expect(t("<b>Your reminders</b>", "en").removeprefix("<b>").removesuffix("</b>"))
+    culture = app.content.current.content.activity_category(CATEGORY).label("en")
+    assert f"2. 🗂 {culture} — {t('everywhere', 'en')}" in listing.text
+    assert (await press_starting(resident, "✖ 2."))["text"] == t("Stopped.", "en")
+    await eventually(lambda: queued(amina), sorted([quiz_key, other_key]))
+    # Then the quiz itself: nothing asks for it any more.
+    assert (await press_starting(resident, "✖ 1."))["text"] == t("Stopped.", "en")
+    await eventually(lambda: queued(amina), [other_key])
+
+    # Omar follows culture everywhere and in Backa: stopping one keeps both reminders, stopping both takes them out.
+    resident = Resident(emulator, omar, "en")
+    resident.send("/reminders")
+    await resident.expect()
+    await press_starting(resident, "✖ 1.")
+    await wait_until(lambda: "✖ 2." not in str(emulator.messages(omar)[-1].reply_markup), what="a shorter list")
+    await settle()
+    assert await queued(omar) == sorted([quiz_key, film_key])
+    await press_starting(resident, "✖ 1.")
+    await eventually(lambda: queued(omar), [])
+
+    async def totals() -> dict[str, int]:
+        async with AsyncSession(db.bind) as fresh:
+            return dict((await fresh.execute(select(Delivery.dedupe_key, Delivery.total))).all())
+
+    await eventually(totals, {quiz_key: 0, film_key: 0, other_key: 1})
+    await tick(app, clock, utc(2026, 11, 2, 17, 0))
+    await wait_until(lambda: any("Fotboll" in text for text in texts(emulator, amina)), what="the football reminder")
+    await settle()
+    assert not any("Quiz" in text or "Film" in text for text in texts(emulator, amina) + texts(emulator, omar))
+
+
 # --- changes -------------------------------------------------------------------------------------------------
 
 
@@ -330,17 +455,57 @@ async def test_a_moved_occurrence_gets_a_notice_and_reminders_at_its_new_time(ap
     await wait_until(lambda: len(texts(emulator, player)) == 1, what="the notice")
     assert texts(emulator, player)[0] == t("🔁 Moved: <b>{title}</b> is now {when}", "sv").format(
         title="Schack", when=when_text(moved.start, moved.end, "sv", TZ)).replace("<b>", "").replace("</b>", "")
+    # "🗓 Details" opens the card of the date at its new time.
+    resident = Resident(emulator, player, "sv")
+    resident.seen = 1
+    await resident.press(t("🗓 Details", "sv"))
+    await resident.expect("Schack", long_when(moved.start, moved.end, "sv", TZ),
+                          t("🔁 Moved from {when}", "sv").split("{when}")[0])
+    details_cards = 1
 
     await tick(app, clock, utc(2026, 11, 2, 17, 0))
     await settle()
-    assert len(texts(emulator, player)) == 1, "no reminder for the old time"
+    assert len(texts(emulator, player)) == 1 + details_cards, "no reminder for the old time"
     await tick(app, clock, utc(2026, 11, 3, 16, 30))
     await tick(app, clock, utc(2026, 11, 3, 17, 0))
-    await wait_until(lambda: len(texts(emulator, player)) == 2, what="the evening reminder for the new time")
-    assert when_text(moved.start, moved.end, "sv", TZ) in texts(emulator, player)[1]
+    await wait_until(lambda: len(texts(emulator, player)) == 2 + details_cards,
+                     what="the evening reminder for the new time")
+    assert when_text(moved.start, moved.end, "sv", TZ) in texts(emulator, player)[-1]
     keys = {key for key, *_rest in await rows(db)}
     assert f"reminder:{chess.id}:20261103T1700@20261104T1800:evening" in keys
     assert f"notice:{chess.id}:20261103T1700:moved-20261104T1800" in keys
+
+
+async def test_details_in_the_notice_for_a_series_with_a_new_time_open_the_new_dates(app, db, emulator,
+                                                                                     clock) -> None:
+    """Staff move the whole series a week later (Tuesdays from 10 November instead of 3 November): the 3rd's key is
+    no date any more, and the 10th's is now another date (the one that was the 3rd). Each notice's "🗓 Details"
+    opens the card of the date it announces."""
+    await started(app)
+    yoga = await add_activity(db, clock, "Yoga", datetime(2026, 11, 3, 10, 0), rrule="FREQ=WEEKLY;BYDAY=TU")
+    series = await add_resident(db, emulator, clock, 531, asks=((yoga, ""),))
+    dated = await add_resident(db, emulator, clock, 532, asks=((yoga, "20261110T1000"),))
+    draft = ActivityDraft.of(yoga)
+    draft.start = "2026-11-10 10:00"
+    await activity_admin.change(db, yoga, draft, activity_admin.TIME, 900001, clock.now(), TZ)
+    await db.commit()
+    app.delivery.wake()
+    await wait_until(lambda: len(texts(emulator, series)) == 2 and len(texts(emulator, dated)) == 1,
+                     what="the notices")
+    length = timedelta(minutes=90)
+    for user_id, notice, new_start in ((series, 0, datetime(2026, 11, 10, 10, 0)),
+                                       (series, 1, datetime(2026, 11, 17, 10, 0)),
+                                       (dated, 0, datetime(2026, 11, 17, 10, 0))):
+        start = new_start.replace(tzinfo=TZ).astimezone(UTC)
+        message = emulator.messages(user_id)[notice]
+        assert when_text(start, start + length, "sv", TZ) in message.text
+        (details,) = [b for b in message.inline_buttons() if b["text"] == t("🗓 Details", "sv")]
+        resident = Resident(emulator, user_id, "sv")
+        resident.seen = len(emulator.messages(user_id))
+        answer = await resident.press_data(message.message_id, details["callback_data"])
+        assert answer.get("text") != t(STALE, "sv")
+        card = await resident.expect("Yoga")
+        assert long_when(start, start + length, "sv", TZ) in card.text, card.text
 
 
 # --- restart -------------------------------------------------------------------------------------------------
@@ -508,3 +673,24 @@ async def test_a_resident_chooses_when_to_be_reminded_and_the_digest(resident_fa
         assert answer.get("text") == t("This button no longer works. Here is the menu.", "en")
         await sara.expect()
     await eventually(stored, (False, True, True))
+
+
+async def test_reminders_describes_monthly_series(app, db, emulator, clock) -> None:
+    await started(app)
+    first_tuesday = await add_activity(db, clock, "Föräldracafé", datetime(2026, 11, 3, 16, 0),
+                                       rrule="FREQ=MONTHLY;BYDAY=1TU;COUNT=3")
+    last_friday = await add_activity(db, clock, "Disco", datetime(2026, 11, 27, 18, 30),
+                                     rrule="FREQ=MONTHLY;BYDAY=-1FR")
+    fifteenth = await add_activity(db, clock, "Loppis", datetime(2026, 11, 15, 11, 0), rrule="FREQ=MONTHLY")
+    user_id = await add_resident(db, emulator, clock, 541, "en",
+                                 asks=((first_tuesday, ""), (last_friday, ""), (fifteenth, "")))
+    resident = Resident(emulator, user_id, "en")
+    resident.send("/reminders")
+    listing = await resident.expect()
+    for when in (t("every month on the first {weekday}, {time}", "en").format(
+                     weekday="Tuesday", time=clock_time(time(16, 0), "en")),
+                 t("every month on the last {weekday}, {time}", "en").format(
+                     weekday="Friday", time=clock_time(time(18, 30), "en")),
+                 t("every month on day {day}, {time}", "en").format(day=15, time=clock_time(time(11, 0), "en"))):
+        assert when in listing.text, listing.text
+    assert t("repeats, {time}", "en").split(",")[0] not in listing.text
