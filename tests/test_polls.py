@@ -25,8 +25,9 @@ GROUP = "young-people"
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    # The flood guard counts by the test's frozen clock, so a run of taps would look like a burst.
-    return settings.model_copy(update={"flood_limit": 1000})
+    # The flood guard counts by the test's frozen clock, so a run of taps would look like a burst. The scheduler's
+    # own ticks are made rare: the tests tick it themselves, so an invitation never arrives at a random moment.
+    return settings.model_copy(update={"flood_limit": 1000, "scheduler_tick_seconds": 3600})
 
 
 async def make_poll(db, clock, *, kind: str = polls.SINGLE, options: list[dict] | None = None,  # noqa: ANN001
