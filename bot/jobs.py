@@ -29,6 +29,7 @@ class Jobs:
         self.tick_seconds = tick_seconds
         self._jobs: list[tuple[str, Job]] = []
         self._scheduler: AsyncIOScheduler | None = None
+        self.ticks = 0  # completed ticks: a sign of life, and how a caller knows the start-up tick is over
 
     def add(self, name: str, job: Job) -> None:
         self._jobs.append((name, job))
@@ -44,6 +45,7 @@ class Jobs:
                 continue
             if queued:
                 self.delivery.wake()
+        self.ticks += 1
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler()

@@ -1,7 +1,6 @@
 """Per-update middlewares: one database session per update and the current user's row."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,22 +22,48 @@ class DbSessionMiddleware(BaseMiddleware):
     SQLite has one writer at a time and its busy handler sleeps in growing steps, so under a burst many
     concurrent updates stall each other for seconds; with `one_at_a_time` (used for SQLite) updates take
     turns instead. PostgreSQL runs them concurrently.
+
+    A handler whose database work is done before it talks to Telegram (a poll vote) calls `release_database()`:
+    that commits and hands the turn on, so the next update does not wait for this one's Telegram round trips.
     """
 
     def __init__(self, sessionmaker: async_sessionmaker, one_at_a_time: bool = False) -> None:
         self.sessionmaker = sessionmaker
-        self._turn = asyncio.Lock() if one_at_a_time else contextlib.nullcontext()
+        self._turn = asyncio.Lock() if one_at_a_time else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self._turn, self.sessionmaker() as session:
-            data["session"] = session
-            try:
-                result = await handler(event, data)
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            return result
+        if self._turn is not None:
+            await self._turn.acquire()
+        holding = self._turn is not None
+
+        def hand_on() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                self._turn.release()
+
+        try:
+            async with self.sessionmaker() as session:
+                done = False
+
+                async def release_database() -> None:
+                    nonlocal done
+                    if not done:
+                        done = True
+                        await session.commit()
+                        hand_on()
+
+                data["session"], data["release_database"] = session, release_database
+                try:
+                    result = await handler(event, data)
+                except BaseException:
+                    if not done:
+                        await session.rollback()
+                    raise
+                await release_database()
+                return result
+        finally:
+            hand_on()
 
 
 class UserMiddleware(BaseMiddleware):

@@ -16,7 +16,7 @@ from bot.roles import THEME_GROUP
 from db import users as queries
 from db.models import Poll, PollAnswer, PollComment
 from tests.conftest import ADMIN_ID, POLL_SECRET
-from tests.support import eventually, onboarded
+from tests.support import eventually, onboarded, wait_until
 from tests.test_first_conversation import t
 
 KEY = POLL_SECRET.encode()
@@ -28,6 +28,13 @@ def settings(settings: Settings) -> Settings:
     # The flood guard counts by the test's frozen clock, so a run of taps would look like a burst. The scheduler's
     # own ticks are made rare: the tests tick it themselves, so an invitation never arrives at a random moment.
     return settings.model_copy(update={"flood_limit": 1000, "scheduler_tick_seconds": 3600})
+
+
+@pytest.fixture
+async def app(app):  # noqa: ANN001, ANN201
+    """The bot after its start-up tick: a poll made by the test is then invited only when the test ticks."""
+    await wait_until(lambda: app.jobs.ticks > 0, what="the scheduler's start-up tick")
+    return app
 
 
 async def make_poll(db, clock, *, kind: str = polls.SINGLE, options: list[dict] | None = None,  # noqa: ANN001
