@@ -56,7 +56,7 @@ from bot.content import Content
 from bot.i18n import BABEL_LOCALES, ngettext
 from bot.languages import LANGUAGES
 from db import outbox
-from db.models import OutboxMessage, Poll, PollAnswer, PollComment, User
+from db.models import OutboxMessage, Poll, PollAnswer, PollComment, PollReach, User
 
 MIN_CELL = 5  # a cell under this is hidden
 SMALL_SPREAD = 3  # values still possible for a hidden small cell, whatever else is shown (see suppress)
@@ -261,13 +261,23 @@ async def compute(session: AsyncSession, poll: Poll, content: Content) -> Result
 
 
 async def _sent(session: AsyncSession, poll: Poll) -> dict[tuple[str, str], int]:
-    """Delivered invitations by (language they went out in, the resident's area now; "" = none)."""
+    """Delivered invitations by (language they went out in, the resident's area; "" = none): counted once when
+    the invitations have all gone out (bot.poll_delivery), until then from the outbox."""
     if poll.invited_delivery_id is None:
         return {}
+    counted = (await session.execute(select(PollReach.language, PollReach.area, PollReach.sent)
+                                     .where(PollReach.poll_id == poll.id))).all()
+    if counted:  # (a single row with 0 marks a poll that reached nobody)
+        return {(language, area_id): sent for language, area_id, sent in counted if sent}
+    return await sent_now(session, poll.invited_delivery_id)
+
+
+async def sent_now(session: AsyncSession, delivery_id: int) -> dict[tuple[str, str], int]:
+    """Delivered invitations of this delivery by (language, the resident's area now), from the outbox."""
     area = func.coalesce(User.area, "")
     rows = await session.execute(
         select(OutboxMessage.language, area, func.count()).join(User, User.id == OutboxMessage.user_id)
-        .where(OutboxMessage.delivery_id == poll.invited_delivery_id, OutboxMessage.status == outbox.SENT)
+        .where(OutboxMessage.delivery_id == delivery_id, OutboxMessage.status == outbox.SENT)
         .group_by(OutboxMessage.language, area))
     return {(language, area_id): count for language, area_id, count in rows}
 

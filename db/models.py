@@ -312,3 +312,15 @@ class PollComment(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
+
+
+class PollReach(Base):
+    """How many invitations of a poll were delivered, per language and area, counted once the invitations have
+    all gone out. Kept with the poll: the outbox rows it is counted from are purged after 30 days."""
+
+    __tablename__ = "poll_reach"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), primary_key=True)  # the area when invited; "" = none
+    sent: Mapped[int] = mapped_column(Integer)

@@ -7,14 +7,14 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from bot import polls
+from bot import poll_results, polls
 from bot.audience import Audience
 from bot.config import Settings
 from bot.roles import THEME_GROUP
 from db import users as queries
-from db.models import Poll, PollAnswer, PollComment
+from db.models import OutboxMessage, Poll, PollAnswer, PollComment, PollReach
 from tests.conftest import ADMIN_ID, POLL_SECRET
 from tests.support import eventually, onboarded, wait_until
 from tests.test_first_conversation import t
@@ -364,3 +364,26 @@ async def test_a_poll_only_the_admin_sees_is_not_listed_to_residents_outside_its
     resident.send("/polls")
     await resident.expect(t("There are no open polls for you right now. When there is one, I will send it to you.",
                             "en"))
+
+
+async def test_reach_is_counted_once_the_invitations_are_out_and_survives_the_outbox_purge(
+        app, db, clock, emulator, resident_factory) -> None:  # noqa: ANN001
+    invited = [await onboarded(resident_factory, 6200 + n, "en", "English") for n in range(3)]
+    poll = await make_poll(db, clock)
+    await invite(app)
+    for resident in invited:
+        await resident.expect("What do you want to do", timeout=10)
+
+    async def counted() -> list[tuple[str, str, int]]:
+        await app.jobs.tick()  # the delivery finishes on its own; the next tick counts it
+        await db.rollback()
+        return [tuple(row) for row in await db.execute(
+            select(PollReach.language, PollReach.area, PollReach.sent).where(PollReach.poll_id == poll.id))]
+
+    await eventually(counted, [("en", "", 3)])
+    # The retention job purges delivery rows after 30 days; the count stays with the poll.
+    await db.execute(delete(OutboxMessage))
+    await db.commit()
+    await db.refresh(stored := await db.get(Poll, poll.id))
+    results = await poll_results.compute(db, stored, app.content.current.content)
+    assert results.sent == 3
