@@ -66,6 +66,7 @@ from bot.emulator import methods as emulator_methods  # noqa: E402
 from bot.i18n import create_i18n, is_rtl  # noqa: E402
 from bot.languages import LANGUAGES  # noqa: E402
 from bot.library import ContentStore  # noqa: E402
+from bot.poll_delivery import count_reach  # noqa: E402
 from bot.users import touch  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Delivery, Poll, PollAnswer, User  # noqa: E402
@@ -219,6 +220,13 @@ async def populate_answers(url: str, count: int) -> list[int]:
         # What autovacuum does soon after a load like this; without it the first plans guess the tables' sizes.
         await connection.execute("VACUUM ANALYZE")
         await connection.close()
+    # What the scheduler does once the invitations have all gone out: count them per language and area.
+    began = time.perf_counter()
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await count_reach(session)
+    print(f"reach of {int(count * INVITED_PER_ANSWER)} delivered invitations counted once (scheduler) in "
+          f"{time.perf_counter() - began:.2f} s")
+    await engine.dispose()
     return [poll_id for poll_id, _ in ids]
 
 
@@ -641,7 +649,8 @@ def print_votes(runs: list[VoteRun]) -> None:
                   f"{1000 * run.cpu[name][1]:>7.1f}  {run.checks[name]}")
     print("\nOne vote alone (solo), where the time goes, median / max ms. long poll = press → update handed to the "
           "bot; bot to answer = parsing, middlewares, database, commit, answerCallbackQuery sent; after = editing "
-          "the buttons and sending the thank-you, still inside the update (on SQLite still holding its turn)\n")
+          "the buttons and sending the thank-you, still inside the update (on SQLite the vote has handed its turn on "
+          "by then)\n")
     header = f"{'run':<26} {'long poll':>13} {'bot to answer':>15} {'after':>15} {'press to thanks':>15}"
     print(header)
     print("-" * len(header))

@@ -49,6 +49,21 @@ async def _people(session: AsyncSession, user_ids: list[int]) -> list[Member]:
     return [Member(*row) for row in rows]
 
 
+async def count_reach(session: AsyncSession) -> None:
+    """Once a poll's invitations have all gone out, keep their counts per language and area with the poll:
+    the results need them after the outbox rows are purged, and counting a big outbox on every view is slow."""
+    counted = select(PollReach.poll_id).where(PollReach.poll_id == Poll.id).exists()
+    finished = list(await session.execute(
+        select(Poll.id, Poll.invited_delivery_id).join(Delivery, Delivery.id == Poll.invited_delivery_id)
+        .where(Delivery.finished_at.is_not(None), ~counted)))
+    for poll_id, delivery_id in finished:
+        sent = await poll_results.sent_now(session, delivery_id)
+        # A poll nobody could be invited to still gets a row, so it is not counted again on every tick.
+        session.add_all([PollReach(poll_id=poll_id, language=language, area=area, sent=count)
+                         for (language, area), count in sent.items()]
+                        or [PollReach(poll_id=poll_id, language="", area="", sent=0)])
+
+
 class PollScheduler:
     """The scheduler job for polls (see the module docstring)."""
 
@@ -56,7 +71,7 @@ class PollScheduler:
         self.tz, self.i18n, self.content, self.key = tz, i18n, content, key
 
     async def __call__(self, session: AsyncSession, now: datetime) -> bool:
-        await self._count_reach(session)
+        await count_reach(session)
         queued = await self._invite(session, now)
         queued = await self._remind(session, now) or queued
         return await self._close(session, now) or queued
@@ -74,20 +89,6 @@ class PollScheduler:
             await session.execute(update(Poll).where(Poll.id == poll.id).values(invited_delivery_id=delivery.id))
             log.info("poll %d: invitations to %d residents", poll.id, len(people))
         return bool(due)
-
-    async def _count_reach(self, session: AsyncSession) -> None:
-        """Once a poll's invitations have all gone out, keep their counts per language and area with the poll:
-        the results need them after the outbox rows are purged, and counting a big outbox on every view is slow."""
-        counted = select(PollReach.poll_id).where(PollReach.poll_id == Poll.id).exists()
-        finished = list(await session.execute(
-            select(Poll.id, Poll.invited_delivery_id).join(Delivery, Delivery.id == Poll.invited_delivery_id)
-            .where(Delivery.finished_at.is_not(None), ~counted)))
-        for poll_id, delivery_id in finished:
-            sent = await poll_results.sent_now(session, delivery_id)
-            # A poll nobody could be invited to still gets a row, so it is not counted again on every tick.
-            session.add_all([PollReach(poll_id=poll_id, language=language, area=area, sent=count)
-                             for (language, area), count in sent.items()]
-                            or [PollReach(poll_id=poll_id, language="", area="", sent=0)])
 
     async def _remind(self, session: AsyncSession, now: datetime) -> bool:
         due = list(await session.scalars(select(Poll).where(
