@@ -49,6 +49,7 @@ from db.models import Poll, User
 from handlers import wizard
 from handlers.guards import IsStaff
 from handlers.menu import back_to_menu_markup, stale_button
+from handlers.poll_results import send_poster
 from handlers.wizard import AUDIENCE_ACTIONS, audience_after, edit_screen, markup, people, rows_of
 
 TEMPLATE = PROJECT_ROOT / "docs" / "poll-template.yaml"
@@ -917,6 +918,8 @@ async def on_create(press: Press) -> None:
             id=poll.id, moment=view.moment(poll.opens_at))
     await view.show(text, back_to_menu_markup())
     await press.state.clear()
+    # The link and QR code for posters right away; with a place tag they come from /results.
+    await send_poster(press.callback.bot, press.user.id, poll, "")
 
 
 async def on_look(press: Press) -> None:

@@ -158,7 +158,7 @@ async def pressed(callback: CallbackQuery, callback_data: ResultsCallback, sessi
                         [_button(_("No place name"), ResultsCallback(action="notag", poll=poll.id))]]))
     elif action == "notag":
         await state.clear()
-        await _send_poster(bot, user.id, poll, "")
+        await send_poster(bot, user.id, poll, "")
     elif action == "said":
         if not closed or poll.followup_sent_at is not None:
             await stale_button(callback, callback_answer)
@@ -198,7 +198,8 @@ async def pressed(callback: CallbackQuery, callback_data: ResultsCallback, sessi
 # --- a poster link -----------------------------------------------------------------------------------------------
 
 
-async def _send_poster(bot: Bot, chat_id: int, poll: Poll, tag: str) -> None:
+async def send_poster(bot: Bot, chat_id: int, poll: Poll, tag: str) -> None:
+    """The poll's deep link and its QR code, for a poster (with a place tag, or none)."""
     me = await bot.me()
     link = deep_link(me.username or "", poll.id, tag)
     caption = _("Print this QR code on the poster. The link: {link}").format(link=escape(link))
@@ -221,7 +222,7 @@ async def tag_written(message: Message, session: AsyncSession, groups: frozenset
         await state.set_state(PosterLink.tag)
         await state.update_data(poll=poll.id)
         return
-    await _send_poster(bot, user.id, poll, tag)
+    await send_poster(bot, user.id, poll, tag)
 
 
 # --- "you said, we did" ------------------------------------------------------------------------------------------

@@ -260,6 +260,8 @@ async def test_wizard_creates_a_single_choice_poll_with_an_english_version(
     await staff.press(t("✅ Create the poll", EN))
     await staff.expect(t("✅ Poll {id} is created and open. Residents get the invitation now, or when their quiet "
                          "hours end.", EN).format(id=1))
+    poster = await staff.expect("?start=poll-1")  # the link and QR code for posters come with it
+    assert isinstance(poster.photo, bytes) and poster.photo.startswith(b"\x89PNG")
     poll = await the_poll(db)
     opened = NOW + timedelta(minutes=10)
     assert (poll.theme_group, poll.kind, poll.comment_step, poll.public_results, poll.live_results) == (
