@@ -40,3 +40,19 @@ def test_problems_are_reported_together_in_one_line() -> None:
 )
 def test_telegram_language_codes_map_to_launch_languages(code, language) -> None:  # noqa: ANN001
     assert negotiate(code) == language
+
+
+def test_a_short_poll_secret_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None, poll_secret="hunter2")
+    assert "POLL_SECRET must be at least 32 characters" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_without_poll_secret_a_private_key_file_is_made_once_and_kept(tmp_path) -> None:  # noqa: ANN001
+    key_file = tmp_path / "data" / "poll.key"
+    settings = load_settings(_env_file=None, poll_key_file=str(key_file))
+    first = settings.poll_key()
+    assert len(first) == 64 and key_file.stat().st_mode & 0o777 == 0o600
+    assert settings.poll_key() == first, "the same key after a restart: answers stay linked to their pseudonyms"
+    assert load_settings(_env_file=None, poll_secret="s" * 40).poll_key() == b"s" * 40
