@@ -8,14 +8,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.directory import Location, Service
 from bot.programme import ActivityEntry, Occurrence, occurrences, planned_starts, to_utc
 from db import outbox
 from db.models import Activity, ActivityReminder, Delivery, OccurrenceChange, OutboxMessage, Subscription, User
+from db.session import upsert_insert
 
 CONTENT = "content"
 STAFF = "staff"
@@ -205,9 +204,6 @@ async def areas_in_use(session: AsyncSession) -> set[str]:
         Activity.cancelled.is_(False), Activity.area.is_not(None)).distinct()))
 
 
-def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific INSERT … ON CONFLICT
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
-
 
 async def add_reminder(session: AsyncSession, user_id: int, activity_id: int, occurrence: str,
                        now: datetime) -> bool:
@@ -215,7 +211,7 @@ async def add_reminder(session: AsyncSession, user_id: int, activity_id: int, oc
     unique (user, activity, occurrence): a double tap, or a tap from a second device, stores it once.
     True if it is new."""
     result = await session.execute(
-        _insert(session, ActivityReminder)
+        upsert_insert(session, ActivityReminder)
         .values(user_id=user_id, activity_id=activity_id, occurrence=occurrence, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "activity_id", "occurrence"]))
     return result.rowcount == 1
@@ -305,7 +301,7 @@ async def remove_reminder(session: AsyncSession, user_id: int, reminder_id: int)
 async def add_subscription(session: AsyncSession, user_id: int, category: str, area: str, now: datetime) -> bool:
     """Follow an activity category in one area, or ("") everywhere; insert-or-ignore. True if it is new."""
     result = await session.execute(
-        _insert(session, Subscription).values(user_id=user_id, category=category, area=area, created_at=now)
+        upsert_insert(session, Subscription).values(user_id=user_id, category=category, area=area, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "category", "area"]))
     return result.rowcount == 1
 

@@ -1,9 +1,10 @@
 """Gettext catalogs compiled from the .po files at start-up, locale choice per update, Babel formatting."""
 
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram.types import TelegramObject, User
@@ -16,6 +17,7 @@ from bot import PROJECT_ROOT
 from bot.languages import LANGUAGES, RIGHT_TO_LEFT, negotiate
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
+T = TypeVar("T")
 DOMAIN = "messages"
 
 
@@ -72,3 +74,13 @@ def format_day(moment: datetime, locale: str, tz: ZoneInfo) -> str:
 
 def is_rtl(locale: str) -> bool:
     return locale in RIGHT_TO_LEFT
+
+
+def in_every_language(i18n: I18n, render: Callable[[str], T]) -> dict[str, T]:
+    """render(code) for every launch language, with gettext in that language: the texts the scheduler makes
+    for many people at once (reminders, poll invitations), outside any update."""
+    made = {}
+    for code in LANGUAGES:
+        with i18n.context(), i18n.use_locale(code):
+            made[code] = render(code)
+    return made

@@ -22,9 +22,9 @@ from bot import audit, poll_results, polls
 from bot.announcements import text_for
 from bot.audience import Audience, Member, members, recipients
 from bot.delivery import Variant, enqueue_once
+from bot.i18n import in_every_language
 from bot.library import ContentStore
 from bot.poll_messages import invitation_variants
-from bot.reminders import in_every_language
 from bot.roles import THEME_GROUP
 from db import outbox
 from db.models import Delivery, OutboxMessage, Poll, PollAnswer, PollReach, Role, User

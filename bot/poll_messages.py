@@ -18,7 +18,7 @@ from bot import polls
 from bot.announcements import format_moment
 from bot.content import Content, text_in
 from bot.delivery import Variant
-from bot.reminders import in_every_language
+from bot.i18n import in_every_language
 from db.models import Poll
 
 VOTE, TOGGLE, SEND, SKIP = "v", "t", "s", "k"

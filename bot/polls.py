@@ -28,8 +28,6 @@ from pathlib import Path
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
@@ -38,6 +36,7 @@ from bot.content import text_in
 from bot.languages import LANGUAGES
 from bot.masking import mask
 from db.models import Poll, PollAnswer, PollComment, Subscription, User
+from db.session import upsert_insert
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +212,9 @@ async def vote(session: AsyncSession, poll: Poll, key: bytes, user: User, choice
         raise ValueError(f"choices {choices} out of range for poll {poll.id}")
     name = pseudonym(key, poll.id, user.id)
     before = await answer_of(session, poll.id, name)
-    dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(PollAnswer).values(poll_id=poll.id, pseudonym=name, choices=choices, area=user.area or "",
-                                          language=user.language, source=source[:32])
+    statement = upsert_insert(session, PollAnswer).values(
+        poll_id=poll.id, pseudonym=name, choices=choices, area=user.area or "", language=user.language,
+        source=source[:32])
     await session.execute(statement.on_conflict_do_update(index_elements=["poll_id", "pseudonym"],
                                                           set_={"choices": statement.excluded.choices}))
     if before is None:

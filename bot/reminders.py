@@ -67,8 +67,7 @@ from sqlalchemy.orm import aliased
 from bot.activities import KEY_FORMAT, Happening, happenings, occurrence_of, title_in
 from bot.activity_admin import place_text, when_text
 from bot.delivery import Recipient, Variant, enqueue_once
-from bot.i18n import BABEL_LOCALES
-from bot.languages import LANGUAGES
+from bot.i18n import BABEL_LOCALES, in_every_language
 from bot.library import ContentStore
 from bot.programme import Occurrence, to_utc
 from bot.quiet_hours import end_of_quiet, start_of_quiet_before
@@ -241,13 +240,6 @@ def _remember(i18n: I18n) -> I18n:
     _catalogs = i18n
     return i18n
 
-
-def in_every_language(i18n: I18n, render) -> dict[str, Variant]:  # noqa: ANN001 - render(locale) -> Variant
-    variants = {}
-    for code in LANGUAGES:
-        with i18n.context(), i18n.use_locale(code):
-            variants[code] = render(code)
-    return variants
 
 
 def details_button(activity_id: int, occurrence_key: str) -> list[list[dict]] | None:

@@ -4,16 +4,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import CompoundSelect, Integer, Select, String, func, insert, literal, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Delivery, DeliveryVariant, OutboxMessage, User
-
-
-def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific Insert with ON CONFLICT
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
-
+from db.session import upsert_insert
 
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
 FINAL = (SENT, BLOCKED, FAILED)
@@ -39,7 +33,7 @@ async def _delivery_once(session: AsyncSession, delivery: Delivery, variants: li
     found = await session.scalar(select(Delivery).where(Delivery.dedupe_key == key))
     if found is None:
         created = (await session.execute(
-            _insert(session, Delivery).values(
+            upsert_insert(session, Delivery).values(
                 kind=delivery.kind, created_at=delivery.created_at, report_to=delivery.report_to,
                 report_language=delivery.report_language or "sv", total=0, dedupe_key=key)
             .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key]).returning(Delivery.id))).scalar()
@@ -70,7 +64,7 @@ async def add_once(session: AsyncSession, delivery: Delivery, variants: list[Del
         # executemany with RETURNING (SQLAlchemy batches it into multi-row statements by itself): about five
         # times faster than building one VALUES clause per chunk.
         result = await session.execute(
-            _insert(session, OutboxMessage)
+            upsert_insert(session, OutboxMessage)
             .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_id, OutboxMessage.user_id])
             .returning(OutboxMessage.id), batch)
         added = len(result.all())
@@ -88,7 +82,7 @@ async def add_once_from(session: AsyncSession, delivery: Delivery, variants: lis
     source = select(literal(found.id, Integer), rows.c.user_id, rows.c.language, rows.c.not_before,
                     rows.c.expires_at, literal(PENDING, String), literal(0, Integer)).where(true())
     result = await session.execute(
-        _insert(session, OutboxMessage)
+        upsert_insert(session, OutboxMessage)
         .from_select(["delivery_id", "user_id", "language", "not_before", "expires_at", "status", "attempts"], source)
         .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_id, OutboxMessage.user_id]))
     added = max(result.rowcount or 0, 0)

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -28,3 +30,8 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def upsert_insert(session, table):  # noqa: ANN001, ANN201 - a dialect's Insert, which has ON CONFLICT
+    """INSERT with ON CONFLICT for this session's database (SQLite and PostgreSQL spell it the same way)."""
+    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)

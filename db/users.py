@@ -3,21 +3,16 @@
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Invite, Role, User
-
-
-def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect-specific Insert
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+from db.session import upsert_insert
 
 
 async def get_or_create_user(session: AsyncSession, user_id: int, language: str, now: datetime) -> User:
     """The user row, created on first contact; safe when two updates of a new user race."""
     statement = (
-        _insert(session, User)
+        upsert_insert(session, User)
         .values(id=user_id, language=language, first_seen=now, last_seen=now, is_active=True)
         .on_conflict_do_nothing(index_elements=[User.id])
     )
@@ -50,7 +45,7 @@ async def grant_role(
     holder_name: str = "",
 ) -> None:
     statement = (
-        _insert(session, Role)
+        upsert_insert(session, Role)
         .values(user_id=user_id, role=role, scope=scope, granted_at=now, granted_by=granted_by,
                 holder_name=holder_name[:128])
         .on_conflict_do_nothing(index_elements=[Role.user_id, Role.role, Role.scope])
