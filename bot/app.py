@@ -6,12 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods.base import TelegramMethod
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -35,6 +37,14 @@ from db.session import create_engine, create_sessionmaker
 from handlers import create_routers
 
 log = logging.getLogger(__name__)
+
+
+# aiogram reads every Bot API reply as `Response[<the method's return type>]`, a generic class that pydantic caches
+# only weakly: after a garbage collection the next request builds it again, a few ms of CPU each time (a tenth of
+# a poll vote's cost, measured with bench/polls.py). Holding every one of them here keeps them built.
+RESPONSE_TYPES = tuple({Response[method.__returning__] for name in methods.__all__
+                        if isinstance(method := getattr(methods, name), type) and issubclass(method, TelegramMethod)
+                        and method is not TelegramMethod})
 
 
 def create_bot(settings: Settings) -> Bot:

@@ -216,7 +216,7 @@ async def vote(session: AsyncSession, poll: Poll, key: bytes, user: User, choice
         poll_id=poll.id, pseudonym=name, choices=choices, area=user.area or "", language=user.language,
         source=source[:32])
     await session.execute(statement.on_conflict_do_update(index_elements=["poll_id", "pseudonym"],
-                                                          set_={"choices": statement.excluded.choices}))
+                                                          set_={"choices": choices}))
     if before is None:
         return NEW
     return SAME if before == choices else CHANGED

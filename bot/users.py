@@ -1,7 +1,7 @@
 """Residents' profile service: first contact, language choice and consent, activity flag, roles."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,13 +10,18 @@ from db import outbox
 from db import users as queries
 from db.models import User
 
+SEEN_PRECISION = timedelta(minutes=1)
+
 
 async def touch(session: AsyncSession, user_id: int, guessed_language: str, now: datetime) -> User:
     """Record that the user wrote now; a new user starts in the language Telegram suggested."""
     user = await queries.get_or_create_user(session, user_id, guessed_language, now)
-    user.last_seen = now
+    # last_seen counts for retention (months): a minute's precision spares a burst of presses a write each.
+    if now - user.last_seen >= SEEN_PRECISION:
+        user.last_seen = now
     # Someone who writes to us has not blocked us (any more): deliveries reach them again.
-    user.is_active = True
+    if not user.is_active:
+        user.is_active = True
     return user
 
 

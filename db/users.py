@@ -2,15 +2,25 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from db.models import Invite, Role, User
 from db.session import upsert_insert
 
+_ROLES = "roles_of"  # session.info key: user id → roles read in this transaction; dropped when a role changes
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_roles(session: Session, transaction: SessionTransaction) -> None:
+    session.info.pop(_ROLES, None)  # a new transaction may see roles granted or taken meanwhile
+
 
 async def get_or_create_user(session: AsyncSession, user_id: int, language: str, now: datetime) -> User:
     """The user row, created on first contact; safe when two updates of a new user race."""
+    if (user := await session.get(User, user_id)) is not None:
+        return user  # every update of a known resident: one read, no write
     statement = (
         upsert_insert(session, User)
         .values(id=user_id, language=language, first_seen=now, last_seen=now, is_active=True)
@@ -36,8 +46,12 @@ async def count_inactive_users(session: AsyncSession) -> int:
 
 
 async def roles_of(session: AsyncSession, user_id: int) -> set[tuple[str, str]]:
-    rows = await session.execute(select(Role.role, Role.scope).where(Role.user_id == user_id))
-    return {(role, scope) for role, scope in rows.all()}
+    """(role, scope) pairs, read once per transaction: the role filters of several routers ask in turn."""
+    known = session.info.setdefault(_ROLES, {})
+    if user_id not in known:
+        rows = await session.execute(select(Role.role, Role.scope).where(Role.user_id == user_id))
+        known[user_id] = frozenset(rows.all())
+    return set(known[user_id])
 
 
 async def grant_role(
@@ -51,6 +65,7 @@ async def grant_role(
         .on_conflict_do_nothing(index_elements=[Role.user_id, Role.role, Role.scope])
     )
     await session.execute(statement)
+    session.info.pop(_ROLES, None)
 
 
 async def count_role_holders(session: AsyncSession) -> int:
@@ -70,6 +85,7 @@ async def get_role(session: AsyncSession, role_id: int) -> Role | None:
 async def delete_role(session: AsyncSession, role_id: int) -> bool:
     """True if this call deleted the row (False when it was already gone: a double tap, a second admin)."""
     result = await session.execute(delete(Role).where(Role.id == role_id).execution_options(synchronize_session=False))
+    session.info.pop(_ROLES, None)
     return result.rowcount == 1
 
 
