@@ -479,39 +479,65 @@ async def settle(stamps: Stamps, presses: list[Press]) -> None:
 
 
 async def press(emulator: TelegramEmulator, resident: int, message: tuple[int, list[str]], option: int) -> Press:
-    pressed = time.perf_counter()
-    query = emulator.press_button(resident, message[0], message[1][option])
-    await emulator.wait_for_callback_answer(query, timeout=WAIT)
-    return Press(resident, option, query, pressed)
-
-
-async def solo(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random) -> list[Press]:
-    done = []
-    for resident, message in messages.items():
-        done.append(await press(emulator, resident, message, rng.randrange(len(SINGLE_OPTIONS))))
-        await settle(stamps, done[-1:])
+    """Press and wait for the answer (solo)."""
+    done = tap(emulator, resident, message, option)
+    await emulator.wait_for_callback_answer(done.query, timeout=WAIT)
     return done
 
 
-async def burst(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random) -> list[Press]:
-    options = {resident: rng.choices(range(len(SINGLE_SHARES)), weights=SINGLE_SHARES)[0] for resident in messages}
-    done = await asyncio.gather(*(press(emulator, r, m, options[r]) for r, m in messages.items()))
-    await settle(stamps, done)
-    return list(done)
+def tap(emulator: TelegramEmulator, resident: int, message: tuple[int, list[str]], option: int) -> Press:
+    """Press without waiting: with many residents at once, one wait for all of them (`all_answered`) keeps this
+    process's own work small beside the bot's on the same two cores. The emulator stamps each answer."""
+    pressed = time.perf_counter()
+    return Press(resident, option, emulator.press_button(resident, message[0], message[1][option]), pressed)
 
 
-async def crowd(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random) -> list[Press]:
+async def all_answered(stamps: Stamps, presses: list[Press]) -> None:
+    await wait_for(lambda: all(p.query in stamps.answered for p in presses), timeout=WAIT)
+
+
+async def answered_only(stamps: Stamps, presses: list[Press]) -> None:
+    """The floor bot sends nothing after its answer: a press is over when it is answered."""
+    await asyncio.sleep(0.2)
+
+
+Settle = Callable[[Stamps, list[Press]], Awaitable[None]]
+
+
+async def solo(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random,
+               after: Settle = settle) -> list[Press]:
+    done = []
+    for resident, message in messages.items():
+        done.append(await press(emulator, resident, message, rng.randrange(len(message[1]))))
+        await after(stamps, done[-1:])
+    return done
+
+
+async def burst(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random,
+                after: Settle = settle) -> list[Press]:
+    options = {resident: min(len(message[1]) - 1, rng.choices(range(len(SINGLE_SHARES)), weights=SINGLE_SHARES)[0])
+               for resident, message in messages.items()}
+    done = [tap(emulator, r, m, options[r]) for r, m in messages.items()]
+    await all_answered(stamps, done)
+    await after(stamps, done)
+    return done
+
+
+async def crowd(emulator: TelegramEmulator, stamps: Stamps, messages: dict, rng: random.Random,
+                after: Settle = settle) -> list[Press]:
     """Each resident presses at a uniformly random moment within CROWD_SECONDS: a Poisson process of arrivals."""
     start = time.perf_counter()
 
     async def later(resident: int, message: tuple[int, list[str]], at: float, option: int) -> Press:
         await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
-        return await press(emulator, resident, message, option)
+        return tap(emulator, resident, message, option)
 
     done = await asyncio.gather(*(later(resident, message, rng.uniform(0, CROWD_SECONDS),
-                                        rng.choices(range(len(SINGLE_SHARES)), weights=SINGLE_SHARES)[0])
+                                        min(len(message[1]) - 1,
+                                            rng.choices(range(len(SINGLE_SHARES)), weights=SINGLE_SHARES)[0]))
                                   for resident, message in messages.items()))
-    await settle(stamps, done)
+    await all_answered(stamps, done)
+    await after(stamps, done)
     return list(done)
 
 
@@ -627,6 +653,44 @@ async def vote_run(url: str, database: str, latency: float, residents: int, solo
     return run
 
 
+async def floor_run(residents: int, solo_count: int) -> VoteRun:
+    """The same presses answered by bench/floor_bot.py: aiogram answering at once, nothing else (the floor)."""
+    began = time.perf_counter()
+    run = VoteRun("floor: aiogram, no work", "-", 0.0)
+    rng = random.Random(6)
+    emulator = TelegramEmulator(token=TOKEN)
+    await emulator.start()
+    process = None
+    try:
+        with run.stamps.installed():
+            people = list(range(FIRST, FIRST + residents))
+            for user_id in people:
+                emulator.add_user(user_id, first_name="R", language_code="sv")
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, str(ROOT / "bench" / "floor_bot.py"), emulator.base_url, TOKEN, cwd=ROOT,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            await wait_for(lambda: emulator.is_polling, timeout=120)
+            messages = await open_poll(emulator, people, 0)
+            for name, scenario, who in (("solo", solo, people[:solo_count]), ("burst", burst, people),
+                                        ("crowd", crowd, people)):
+                bot_cpu, own_cpu = cpu_seconds(process.pid), time.process_time()
+                run.scenarios[name] = await scenario(emulator, run.stamps, {r: messages[r] for r in who}, rng,
+                                                     answered_only)
+                run.cpu[name] = ((cpu_seconds(process.pid) - bot_cpu) / len(who),
+                                 (time.process_time() - own_cpu) / len(who))
+                toasts = sum(1 for p in run.scenarios[name]
+                             if emulator.callback_answers.get(p.query, {}).get("text") == "Tack!")
+                run.checks[name] = f"{'ok' if toasts == len(who) else 'FAILED'}: {toasts} toasts (no database)"
+    finally:
+        if process is not None:
+            process.terminate()
+            await process.wait()
+        await emulator.stop()
+    run.rejections = len(emulator.rejections)
+    run.seconds = time.perf_counter() - began
+    return run
+
+
 def print_votes(runs: list[VoteRun]) -> None:
     print(f"\nVotes through the real bot process and the emulator (no Telegram rate limits); press → the bot's "
           f"answerCallbackQuery received, in ms; target p99 < {TARGET_VOTE * 1000:.0f} ms. votes/s = answers per "
@@ -656,6 +720,8 @@ def print_votes(runs: list[VoteRun]) -> None:
     print("-" * len(header))
     for run in runs:
         parts = run.solo_parts
+        if not parts:
+            continue
         whole = [sum(values) for values in zip(*parts.values(), strict=True)]
         print(f"{run.label:<26} {_pair(parts['long poll']):>13} {_pair(parts['bot to answer']):>15} "
               f"{_pair(parts['answer to thanks']):>15} {_pair(whole):>15}")
@@ -713,6 +779,8 @@ async def main_async(arguments: argparse.Namespace, scratch: str) -> None:
             votes.append(await vote_run(url, database, latency, arguments.residents,
                                         20 if arguments.quick else 50, i18n))
             print(f"{votes[-1].label}: votes measured in {votes[-1].seconds:.1f} s", flush=True)
+        votes.append(await floor_run(arguments.residents, 20 if arguments.quick else 50))
+        print(f"{votes[-1].label}: presses measured in {votes[-1].seconds:.1f} s", flush=True)
         print_votes(votes)
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"\nWhole bench: {time.perf_counter() - began:.0f} s on {os.cpu_count()} cores; load average at the end "

@@ -36,10 +36,15 @@ class ChangeSignal:
             pass
 
     async def wait_until(self, predicate: Callable[[], object], timeout: float) -> object:
-        """Wait until ``predicate()`` is truthy and return it; TimeoutError after ``timeout`` seconds."""
+        """Wait until ``predicate()`` is truthy and return it; TimeoutError after ``timeout`` seconds.
+
+        Waiters share one event and one deadline each: a change wakes each waiter once, with no new task
+        (hundreds of residents waiting at once cost the emulator little)."""
         async with asyncio.timeout(timeout):
             while not (result := predicate()):
-                await self.wait(timeout)
+                if self._event is None:
+                    self._event = asyncio.Event()
+                await self._event.wait()
         return result
 
 
