@@ -25,10 +25,13 @@ from handlers import (
 
 
 def create_routers() -> list[Router]:
-    # Order matters: feature routers first, the catch-all fallback last; errors sees every failure.
+    # Order matters: feature routers first, the catch-all fallback last; errors sees every failure. Polls come
+    # early: a command or a button ends a pending poll comment before any other router handles it, and answers
+    # skip the staff routers, whose role filters would otherwise read the roles for each press.
     return [
         errors.create_router(),
         membership.create_router(),
+        polls.create_router(),
         start.create_router(),
         help.create_router(),
         privacy.create_router(),
@@ -37,7 +40,6 @@ def create_routers() -> list[Router]:
         announce.create_router(),
         poll_admin.create_router(),
         news.create_router(),
-        polls.create_router(),
         poll_results.create_router(),
         settings.create_router(),
         activities.create_router(),

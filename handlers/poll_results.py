@@ -218,7 +218,8 @@ async def tag_written(message: Message, session: AsyncSession, groups: frozenset
         return
     tag = normalise_source(message.text or "")
     if not tag:
-        await message.answer(_("Please use letters or digits for the place name."))
+        await message.answer(_("Please write the place name with Latin letters (like a–z, å, ä, ö) or digits, "
+                               "for example “Backa bibliotek”."))
         await state.set_state(PosterLink.tag)
         await state.update_data(poll=poll.id)
         return

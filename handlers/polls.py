@@ -6,9 +6,11 @@ first and saved with "Send". Buttons carry the poll, the option and the source t
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -39,6 +41,10 @@ class PollOpen(CallbackData, prefix="pl"):
 
 class CommentStep(StatesGroup):
     writing = State()
+
+
+# A message this long after the question is something else (a question to the bot, say), not the comment.
+COMMENT_WINDOW = timedelta(minutes=30)
 
 
 async def show_poll(target: Message | CallbackQuery, poll: Poll, user: User, session: AsyncSession,
@@ -154,7 +160,7 @@ async def pressed(callback: CallbackQuery, callback_data: PollCallback, session:
         thanks += "\n" + _("When the poll closes, I will send you the results.")
     if poll.comment_step:
         await state.set_state(CommentStep.writing)
-        await state.update_data(comment_poll=poll.id)
+        await state.update_data(comment_poll=poll.id, comment_asked=now.isoformat())
         ask = _("💬 Do you want to add a comment? Write it in one message. Do not write your name: phone numbers "
                 "and e-mail addresses are removed, and the comment is stored without any link to you.")
         skip = InlineKeyboardBuilder().button(text=_("Skip"), callback_data=PollCallback(poll=poll.id, op=SKIP))
@@ -178,8 +184,12 @@ async def _show_buttons(callback: CallbackQuery, markup: InlineKeyboardMarkup | 
 
 async def comment_written(message: Message, session: AsyncSession, user: User, clock: Clock,
                           state: FSMContext) -> None:
-    poll_id = (await state.get_data()).get("comment_poll")
+    data = await state.get_data()
     await state.clear()
+    asked = data.get("comment_asked")
+    if asked and clock.now() - datetime.fromisoformat(asked) > COMMENT_WINDOW:
+        raise SkipHandler  # the comment step has lapsed: this message is handled like any other
+    poll_id = data.get("comment_poll")
     poll = await polls.get(session, poll_id) if poll_id else None
     if poll is None or not message.text:
         await message.answer(_("I could not save that as a comment. Your answer is saved."),
@@ -191,6 +201,12 @@ async def comment_written(message: Message, session: AsyncSession, user: User, c
         return
     await message.answer(_("💬 Thank you, your comment is saved:") + "\n<i>" + escape(stored) + "</i>",
                          reply_markup=back_to_menu_markup())
+
+
+async def comment_abandoned(event: Message | CallbackQuery, state: FSMContext) -> None:
+    """A command or another button instead of a comment ends the comment step; it is then handled as usual."""
+    await state.clear()
+    raise SkipHandler
 
 
 async def comment_not_text(message: Message) -> None:
@@ -208,6 +224,9 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(list_polls, Command("polls"))
     router.message.register(comment_written, StateFilter(CommentStep.writing), F.text & ~F.text.startswith("/"))
+    router.message.register(comment_abandoned, StateFilter(CommentStep.writing), F.text.startswith("/"))
+    router.callback_query.register(comment_abandoned, StateFilter(CommentStep.writing),
+                                   ~PollCallback.filter(F.op == SKIP))
     router.message.register(comment_not_text, StateFilter(CommentStep.writing), ~F.text)
     router.callback_query.register(list_from_menu, MenuCallback.filter(F.action == "polls"))
     router.callback_query.register(open_from_list, PollOpen.filter())

@@ -197,6 +197,36 @@ async def test_comment_is_masked_and_stored_without_a_link_to_its_writer(app, db
                                                         "source"}
 
 
+async def test_a_command_or_a_late_message_is_not_taken_as_the_comment(app, db, clock, resident_factory) -> None:  # noqa: ANN001
+    resident = await onboarded(resident_factory, 5502, "en", "English")
+    poll = await make_poll(db, clock, comment=True, options=[{"sv": "Ja", "en": "Yes"}, {"sv": "Nej", "en": "No"},
+                                                             {"sv": "Vet inte", "en": "Not sure"}])
+    comment_saved = t("💬 Thank you, your comment is saved:", "en")
+    resident.send(f"/start poll-{poll.id}")
+    await resident.expect("What do you want to do")
+    await resident.press("Yes")
+    await resident.expect(t("💬 Do you want to add a comment?", "en").split("?")[0])
+    resident.send("/help")
+    await resident.expect(t("You can also just write your question in your own words, in your own language.", "en"))
+    resident.send("Where is the library?")  # after a command, a question is a question again
+    assert comment_saved not in (await resident.expect()).text
+
+    await resident.press("No")  # a changed answer does not ask again
+    await resident.expect(t("✏️ Your answer is changed. Thank you!", "en"))
+    other = await onboarded(resident_factory, 5503, "en", "English")
+    other.send(f"/start poll-{poll.id}")
+    await other.expect("What do you want to do")
+    await other.press("Not sure")
+    await other.expect(t("💬 Do you want to add a comment?", "en").split("?")[0])
+    clock.advance(minutes=31)
+    other.send("Where is the library?")  # half an hour later: not the comment either
+    assert comment_saved not in (await other.expect()).text
+    other.send("Now it is a question too")
+    assert comment_saved not in (await other.expect()).text
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(PollComment)) == 0
+
+
 async def test_only_invited_residents_who_have_not_answered_get_the_one_reminder(
         app, db, clock, emulator, resident_factory) -> None:  # noqa: ANN001
     answered = await onboarded(resident_factory, 5601, "en", "English")
@@ -309,6 +339,27 @@ async def test_results_card_chart_and_csv_for_the_theme_group_hide_small_cells(
     outsider.send("/results")
     reply = await outsider.expect()
     assert "Play music" not in reply.text
+
+
+async def test_a_poster_place_name_needs_latin_letters_and_ends_up_in_the_link(
+        app, db, clock, emulator, resident_factory) -> None:  # noqa: ANN001
+    member = await onboarded(resident_factory, 5950, "ar", "العربية")
+    await queries.grant_role(db, member.user_id, THEME_GROUP, clock.now(), scope=GROUP)
+    await db.commit()
+    poll = await make_poll(db, clock)
+    member.send("/results")
+    await member.expect()
+    await member.press("🟢 Vad vill du göra på fritidsgården?")  # no Arabic question: the Swedish one
+    await member.expect()
+    await member.press(t("🔗 Poster link and QR code", "ar"))
+    await member.expect(t("Where will the poster hang? Write a short name, for example “Backa library”. "
+                          "The results then show how many answered through that poster.", "ar"))
+    member.send("مكتبة باكا")  # no Latin form: the tag would be empty
+    await member.expect(t("Please write the place name with Latin letters (like a–z, å, ä, ö) or digits, "
+                          "for example “Backa bibliotek”.", "ar"))
+    member.send("Backa bibliotek")
+    poster = await member.expect(f"?start=poll-{poll.id}-backa_bibliotek")
+    assert isinstance(poster.photo, bytes) and poster.photo.startswith(b"\x89PNG")
 
 
 async def test_you_said_we_did_reaches_everyone_who_answered_in_their_language(
