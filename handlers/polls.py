@@ -203,8 +203,16 @@ async def comment_written(message: Message, session: AsyncSession, user: User, c
                          reply_markup=back_to_menu_markup())
 
 
-async def comment_abandoned(event: Message | CallbackQuery, state: FSMContext) -> None:
-    """A command or another button instead of a comment ends the comment step; it is then handled as usual."""
+async def comment_abandoned(message: Message, state: FSMContext) -> None:
+    """A command instead of a comment ends the comment step; the command is then handled as usual."""
+    await state.clear()
+    raise SkipHandler
+
+
+async def comment_left(callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer) -> None:
+    """Another button instead of a comment ends the comment step too. The button's own handler answers it
+    (answering here as well would be a second answer, which Telegram refuses)."""
+    callback_answer.disable()
     await state.clear()
     raise SkipHandler
 
@@ -225,7 +233,7 @@ def create_router() -> Router:
     router.message.register(list_polls, Command("polls"))
     router.message.register(comment_written, StateFilter(CommentStep.writing), F.text & ~F.text.startswith("/"))
     router.message.register(comment_abandoned, StateFilter(CommentStep.writing), F.text.startswith("/"))
-    router.callback_query.register(comment_abandoned, StateFilter(CommentStep.writing),
+    router.callback_query.register(comment_left, StateFilter(CommentStep.writing),
                                    ~PollCallback.filter(F.op == SKIP))
     router.message.register(comment_not_text, StateFilter(CommentStep.writing), ~F.text)
     router.callback_query.register(list_from_menu, MenuCallback.filter(F.action == "polls"))

@@ -16,7 +16,7 @@ from bot.roles import THEME_GROUP
 from db import users as queries
 from db.models import OutboxMessage, Poll, PollAnswer, PollComment, PollReach
 from tests.conftest import ADMIN_ID, POLL_SECRET
-from tests.support import eventually, onboarded, wait_until
+from tests.support import Resident, eventually, onboarded, wait_until
 from tests.test_first_conversation import t
 
 KEY = POLL_SECRET.encode()
@@ -197,32 +197,37 @@ async def test_comment_is_masked_and_stored_without_a_link_to_its_writer(app, db
                                                         "source"}
 
 
-async def test_a_command_or_a_late_message_is_not_taken_as_the_comment(app, db, clock, resident_factory) -> None:  # noqa: ANN001
-    resident = await onboarded(resident_factory, 5502, "en", "English")
+async def test_a_command_a_button_or_a_late_message_is_not_taken_as_the_comment(
+        app, db, clock, resident_factory) -> None:  # noqa: ANN001
     poll = await make_poll(db, clock, comment=True, options=[{"sv": "Ja", "en": "Yes"}, {"sv": "Nej", "en": "No"},
                                                              {"sv": "Vet inte", "en": "Not sure"}])
     comment_saved = t("💬 Thank you, your comment is saved:", "en")
-    resident.send(f"/start poll-{poll.id}")
-    await resident.expect("What do you want to do")
-    await resident.press("Yes")
-    await resident.expect(t("💬 Do you want to add a comment?", "en").split("?")[0])
-    resident.send("/help")
-    await resident.expect(t("You can also just write your question in your own words, in your own language.", "en"))
-    resident.send("Where is the library?")  # after a command, a question is a question again
-    assert comment_saved not in (await resident.expect()).text
 
-    await resident.press("No")  # a changed answer does not ask again
-    await resident.expect(t("✏️ Your answer is changed. Thank you!", "en"))
-    other = await onboarded(resident_factory, 5503, "en", "English")
-    other.send(f"/start poll-{poll.id}")
-    await other.expect("What do you want to do")
-    await other.press("Not sure")
-    await other.expect(t("💬 Do you want to add a comment?", "en").split("?")[0])
+    async def asked_for_a_comment(user_id: int) -> Resident:
+        resident = await onboarded(resident_factory, user_id, "en", "English")
+        resident.send(f"/start poll-{poll.id}")
+        await resident.expect("What do you want to do")
+        await resident.press("Yes")
+        await resident.expect(t("💬 Do you want to add a comment?", "en").split("?")[0])
+        return resident
+
+    by_command = await asked_for_a_comment(5502)
+    by_command.send("/help")
+    await by_command.expect(t("You can also just write your question in your own words, in your own language.",
+                              "en"))
+    by_command.send("Where is the library?")  # after a command, a question is a question again
+    assert comment_saved not in (await by_command.expect()).text
+
+    by_button = await asked_for_a_comment(5503)
+    await by_button.press("No")  # another button: handled (and answered once), and the step is over
+    await by_button.expect(t("✏️ Your answer is changed. Thank you!", "en"))
+    by_button.send("Where is the library?")
+    assert comment_saved not in (await by_button.expect()).text
+
+    late = await asked_for_a_comment(5504)
     clock.advance(minutes=31)
-    other.send("Where is the library?")  # half an hour later: not the comment either
-    assert comment_saved not in (await other.expect()).text
-    other.send("Now it is a question too")
-    assert comment_saved not in (await other.expect()).text
+    late.send("Where is the library?")  # half an hour later: not the comment either
+    assert comment_saved not in (await late.expect()).text
     await db.rollback()
     assert await db.scalar(select(func.count()).select_from(PollComment)) == 0
 
