@@ -25,6 +25,8 @@ Run: .venv/bin/python bench/polls.py [--quick] [--database-url URL] [--skip-resu
    with 150 ms, without --quick).
    Also timed in this process, alone: the database part of one vote (the resident's row, the poll, the answer,
    the commit) without aiogram or HTTP, and one Bot API request from aiogram to the emulator.
+   Last, the floor: the same three scenarios against bench/floor_bot.py, an aiogram bot that only answers each
+   press (no database, no middlewares). What it takes is what any aiogram bot pays on this machine.
 Prints tables; not part of the test run. The machine's load average is printed at the end: other work on the
 same two cores shows up in every figure.
 """
