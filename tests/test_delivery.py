@@ -191,7 +191,9 @@ async def test_progress_is_edited_at_most_every_few_seconds(app, db, emulator, c
     progress = [(at, text) for at, text in shown if text.startswith("📤")]
     assert len(progress) >= 2, progress
     gaps = [later - earlier for (earlier, _), (later, _) in zip(progress, progress[1:], strict=False)]
-    assert min(gaps) >= PROGRESS_EVERY - 0.1, gaps
+    # Edits are spaced by the bot's clock at sending; their arrival here can be late by a busy loop, which shortens
+    # a gap. Editing per message would give gaps of a few milliseconds: the slack does not hide that.
+    assert min(gaps) >= PROGRESS_EVERY - 0.5, gaps
     assert "/ 100" in progress[-1][1]
 
 
