@@ -5,8 +5,9 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import roles
+from bot import roles, users
 from bot.config import Settings
+from db.models import User
 
 
 class IsAdmin(Filter):
@@ -30,3 +31,11 @@ class InThemeGroup(Filter):
             return False
         groups = await roles.theme_groups_of(session, event.from_user.id, settings)
         return {"groups": groups} if groups else False
+
+
+class Onboarded(Filter):
+    """Residents who have chosen a language under the privacy notice (their consent). Before that, /start's flow
+    runs: questions are not answered and poll answers not stored."""
+
+    async def __call__(self, event: Message | CallbackQuery, user: User) -> bool:
+        return users.is_onboarded(user)

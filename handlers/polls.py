@@ -30,6 +30,7 @@ from bot.library import ContentStore
 from bot.poll_messages import SEND, SKIP, TOGGLE, VOTE, PollCallback, closed_text, poll_markup, poll_text
 from db.models import Poll, User
 from handlers.common import reply
+from handlers.guards import Onboarded
 from handlers.menu import MenuCallback, back_to_menu_markup
 
 
@@ -230,14 +231,16 @@ async def comment_skipped(callback: CallbackQuery, state: FSMContext) -> None:
 def create_router() -> Router:
     router = Router(name="polls")
     router.message.filter(F.chat.type == "private")
-    router.message.register(list_polls, Command("polls"))
+    # Polls are for residents who have chosen a language under the privacy notice; for anyone else /polls runs
+    # /start's flow (handlers/start.py) and a poll button stores nothing.
+    router.message.register(list_polls, Command("polls"), Onboarded())
     router.message.register(comment_written, StateFilter(CommentStep.writing), F.text & ~F.text.startswith("/"))
     router.message.register(comment_abandoned, StateFilter(CommentStep.writing), F.text.startswith("/"))
     router.callback_query.register(comment_left, StateFilter(CommentStep.writing),
                                    ~PollCallback.filter(F.op == SKIP))
     router.message.register(comment_not_text, StateFilter(CommentStep.writing), ~F.text)
     router.callback_query.register(list_from_menu, MenuCallback.filter(F.action == "polls"))
-    router.callback_query.register(open_from_list, PollOpen.filter())
+    router.callback_query.register(open_from_list, PollOpen.filter(), Onboarded())
     router.callback_query.register(comment_skipped, PollCallback.filter(F.op == SKIP))
-    router.callback_query.register(pressed, PollCallback.filter(F.op.in_({VOTE, TOGGLE, SEND})))
+    router.callback_query.register(pressed, PollCallback.filter(F.op.in_({VOTE, TOGGLE, SEND})), Onboarded())
     return router

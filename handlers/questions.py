@@ -9,7 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import unanswered, users
+from bot import unanswered
 from bot.answers import Answer
 from bot.cards import CONTACT_CENTRE, faq_answer
 from bot.clock import Clock
@@ -19,6 +19,7 @@ from bot.directory import FaqEntry, Service
 from bot.languages import LANGUAGES
 from bot.library import ContentStore, Library
 from db.models import User
+from handlers.guards import Onboarded
 from handlers.menu import MenuCallback, back_to_menu_markup, stale_button
 from handlers.services import ServicesCallback, send_card, service_button
 
@@ -120,13 +121,6 @@ async def suggestion_chosen(callback: CallbackQuery, callback_data: AnswerCallba
                                             reply_markup=faq_markup(library, item, locale))
         else:
             await send_card(callback.bot, callback.from_user.id, item, locale, clock, settings)
-
-
-class Onboarded:
-    """Questions are answered once the resident has chosen a language (before that, /start's flow runs)."""
-
-    def __call__(self, message: Message, user: User) -> bool:
-        return users.is_onboarded(user)
 
 
 def create_router() -> Router:

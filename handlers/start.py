@@ -183,6 +183,7 @@ def create_router() -> Router:
     # An invite link's code first; a /start without one (or one from a reply keyboard) is the plain /start.
     router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
+    router.message.register(start, Command("polls"))  # reached only before the language choice (handlers/polls.py)
     router.message.register(ask_language, Command("language"))
     router.callback_query.register(language_chosen, LanguageCallback.filter())
     router.callback_query.register(language_from_menu, MenuCallback.filter(F.action == "language"))

@@ -12,12 +12,13 @@ from sqlalchemy import delete, func, select
 from bot import poll_results, polls
 from bot.audience import Audience
 from bot.config import Settings
+from bot.poll_messages import VOTE, PollCallback
 from bot.roles import THEME_GROUP
 from db import users as queries
 from db.models import OutboxMessage, Poll, PollAnswer, PollComment, PollReach
 from tests.conftest import ADMIN_ID, POLL_SECRET
 from tests.support import Resident, eventually, onboarded, wait_until
-from tests.test_first_conversation import t
+from tests.test_first_conversation import CHOOSE, t
 
 KEY = POLL_SECRET.encode()
 GROUP = "young-people"
@@ -230,6 +231,24 @@ async def test_a_command_a_button_or_a_late_message_is_not_taken_as_the_comment(
     assert comment_saved not in (await late.expect()).text
     await db.rollback()
     assert await db.scalar(select(func.count()).select_from(PollComment)) == 0
+
+
+async def test_polls_wait_for_the_language_choice_that_is_the_consent(app, db, clock, resident_factory) -> None:  # noqa: ANN001
+    poll = await make_poll(db, clock)
+    newcomer = resident_factory(5505, language_code="en")
+    newcomer.send("/polls")  # before choosing a language: the welcome and the privacy notice, not the poll
+    welcome = await newcomer.expect(t(CHOOSE, "en"))
+    assert "What do you want to do" not in welcome.text
+    forged = PollCallback(poll=poll.id, op=VOTE, option=0).pack()  # an answer button, as an old invitation has
+    await newcomer.press_data(welcome.message_id, forged)
+    await newcomer.expect()
+    assert await answers(db, poll.id) == [], "no answer is stored before the consent"
+    await newcomer.press("English")
+    await newcomer.expect()
+    await newcomer.expect()
+    newcomer.send("/polls")
+    listing = await newcomer.expect()
+    assert "What do you want to do at the youth centre?" in str(listing.inline_buttons())
 
 
 async def test_only_invited_residents_who_have_not_answered_get_the_one_reminder(
