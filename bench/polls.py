@@ -599,6 +599,13 @@ async def api_round_trips(emulator: TelegramEmulator, residents: list[int]) -> l
     return seconds
 
 
+async def stop(process: asyncio.subprocess.Process | None) -> None:
+    """End a bot process started for a run (once; a second call, or none started, does nothing)."""
+    if process is not None and process.returncode is None:
+        process.terminate()
+        await process.wait()
+
+
 async def vote_run(url: str, database: str, latency: float, residents: int, solo_count: int,
                    i18n) -> VoteRun:  # noqa: ANN001
     began = time.perf_counter()
@@ -639,16 +646,12 @@ async def vote_run(url: str, database: str, latency: float, residents: int, solo
                 run.solo_parts["long poll"].append(stamps.fetched[p.query] - p.pressed)
                 run.solo_parts["bot to answer"].append(answered - stamps.fetched[p.query])
                 run.solo_parts["answer to thanks"].append(thanked - answered)
-            process.terminate()
-            await process.wait()
-            process = None
+            await stop(process)
             if latency == 0:
                 run.in_process = await vote_in_process(url, people[:solo_count], poll_ids["in-process"])
                 run.api_call = await api_round_trips(emulator, people[:solo_count])
     finally:
-        if process is not None:
-            process.kill()
-            await process.wait()
+        await stop(process)
         await emulator.stop()
     run.rejections = len(emulator.rejections)
     run.seconds = time.perf_counter() - began
@@ -684,9 +687,7 @@ async def floor_run(residents: int, solo_count: int) -> VoteRun:
                              if emulator.callback_answers.get(p.query, {}).get("text") == "Tack!")
                 run.checks[name] = f"{'ok' if toasts == len(who) else 'FAILED'}: {toasts} toasts (no database)"
     finally:
-        if process is not None:
-            process.terminate()
-            await process.wait()
+        await stop(process)
         await emulator.stop()
     run.rejections = len(emulator.rejections)
     run.seconds = time.perf_counter() - began

@@ -83,8 +83,6 @@ def closed_text(poll: Poll, locale: str) -> str:
     return text
 
 
-
-
 def buttons_json(markup: InlineKeyboardMarkup) -> list[list[dict]]:
     """Inline-keyboard rows as Bot API JSON, for an outbox variant."""
     return [[button.model_dump(exclude_none=True) for button in row] for row in markup.inline_keyboard]
